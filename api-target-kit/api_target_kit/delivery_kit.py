@@ -1,0 +1,122 @@
+"""One run's shared services, built once per target from its config."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection, Mapping
+from typing import Any
+
+from api_target_kit.api_stats import ApiStats
+from api_target_kit.dry_run import DryRunRecorder
+from api_target_kit.errors import ConfigurationError, TooManyRejectsError
+from api_target_kit.http_client import ApiClient
+from api_target_kit.rate_limit import RateLimiter
+from api_target_kit.rejects import RejectsWriter
+from api_target_kit.routing import EntityRouter
+from api_target_kit.run_report import RunReport
+from api_target_kit.secrets import SecretRedactor
+from api_target_kit.url_safety import check_api_url
+
+
+class DeliveryKit:
+    """The rate limit, HTTP client, rejects file, dry-run file and report of one run.
+
+    Shared by all sinks and sink threads of a target instance.
+    """
+
+    def __init__(
+        self,
+        *,
+        target_name: str,
+        vendor: str,
+        config: Mapping[str, Any],
+        entities: Collection[str],
+        auth_headers: Mapping[str, str],
+        secrets: Collection[str | None],
+        status_explanations: Mapping[int, str] | None = None,
+        logger: logging.Logger,
+    ) -> None:
+        self.config = config
+        self.logger = logger
+        self.dry_run = bool(config.get("dry_run"))
+        if not self.dry_run and not config.get("api_key"):
+            raise ConfigurationError("api_key is required (set it, or run with dry_run: true)")
+        self.redact = SecretRedactor(secrets)
+        self.router = EntityRouter(entities, config.get("entities") or {}, config.get("unknown_streams", "fail"))
+        self.limiter = RateLimiter(float(config["max_requests_per_minute"]))
+        self.api_stats = ApiStats()
+        self.client = ApiClient(
+            vendor=vendor,
+            base_url=check_api_url(str(config["api_url"])),
+            headers=auth_headers,
+            limiter=self.limiter,
+            stats=self.api_stats,
+            redact=self.redact,
+            timeout_seconds=float(config.get("request_timeout_seconds", 60)),
+            max_retries=int(config.get("max_retries", 8)),
+            status_explanations=status_explanations,
+            logger=logger,
+        )
+        self.rejects = RejectsWriter(config["rejects_path"], self.redact)
+        self.dry_run_recorder = DryRunRecorder(config["dry_run_path"]) if self.dry_run else None
+        self.max_rejected = config.get("max_rejected_records")
+        self.report = RunReport(
+            target_name,
+            api=self.api_stats,
+            limiter=self.limiter,
+            summary_path=config.get("summary_path"),
+            rejects_path=str(self.rejects.path),
+            dry_run=self.dry_run,
+            logger=logger,
+        )
+        self.report.start_progress(float(config.get("progress_interval_seconds", 10) or 0))
+
+    def reject(
+        self,
+        stream: str,
+        schema: dict[str, Any],
+        record: dict[str, Any],
+        reason: str,
+        key_properties: list[str] | None = None,
+    ) -> None:
+        """Write `record` to the rejects file and count it."""
+        reason = self.redact(reason)
+        self.rejects.write(stream, schema, record, reason, key_properties)
+        self.report.rejected(stream, _reason_group(reason))
+        self.logger.warning("Rejected a %s record: %s", stream, reason)
+
+    def check_reject_limit(self) -> None:
+        """Raise when more records were rejected than `max_rejected_records` allows."""
+        if self.max_rejected is not None and self.report.total_rejected > int(self.max_rejected):
+            raise TooManyRejectsError(
+                f"{self.report.total_rejected} records rejected, more than max_rejected_records="
+                f"{self.max_rejected}; see {self.rejects.path}"
+            )
+
+    def record_dry_run(self, method: str, path: str, body: Any) -> None:
+        """Count and write a request a real run would send."""
+        assert self.dry_run_recorder is not None
+        self.dry_run_recorder.record(method, path, body)
+
+    def dry_run_figures(self) -> dict[str, Any]:
+        """What a real run would cost: requests and minimum minutes at the rate limit."""
+        requests = self.dry_run_recorder.requests if self.dry_run_recorder else 0
+        return {
+            "requests_a_real_run_would_make": requests,
+            "minimum_minutes_at_rate_limit": round(self.limiter.seconds_for(requests) / 60, 2),
+            "dry_run_path": str(self.dry_run_recorder.path) if self.dry_run_recorder else None,
+        }
+
+    def close(self) -> None:
+        """Close files and connections."""
+        self.rejects.close()
+        if self.dry_run_recorder is not None:
+            self.dry_run_recorder.close()
+        self.client.close()
+
+
+def _reason_group(reason: str) -> str:
+    """Group reasons for the summary: drop the record's value after the last colon."""
+    if reason.startswith("field '") and ": " in reason:
+        return reason.rsplit(": ", 1)[0]
+    return reason[:120]

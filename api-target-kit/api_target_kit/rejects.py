@@ -1,0 +1,77 @@
+"""The rejects file: a replayable Singer file of every record that was not delivered.
+
+Each stream gets its SCHEMA (with an added `_reject_reason` string) before its first
+RECORD; each record carries the reason. `target-x --input rejects.singer` replays it
+once the cause is fixed (the kit drops `_reject_reason` before sending).
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import threading
+from pathlib import Path
+from typing import Any, TextIO
+
+from api_target_kit.json_payload import dumps_text
+from api_target_kit.secrets import SecretRedactor
+
+REJECT_REASON = "_reject_reason"
+
+
+class RejectsWriter:
+    """Appends rejected records to one Singer file; thread-safe; opened on first use."""
+
+    def __init__(self, path: str | os.PathLike[str], redact: SecretRedactor) -> None:
+        self.path = Path(path)
+        self._redact = redact
+        self._lock = threading.Lock()
+        self._file: TextIO | None = None
+        self._schemas_written: set[str] = set()
+        self.count = 0
+
+    def write(
+        self,
+        stream: str,
+        schema: dict[str, Any],
+        record: dict[str, Any],
+        reason: str,
+        key_properties: list[str] | None = None,
+    ) -> None:
+        """Write one rejected record with its reason (and its stream's SCHEMA if new)."""
+        reason = self._redact(reason)
+        line = {"type": "RECORD", "stream": stream, "record": {**record, REJECT_REASON: reason}}
+        with self._lock:
+            handle = self._open()
+            if stream not in self._schemas_written:
+                handle.write(dumps_text(self._schema_message(stream, schema, key_properties)) + "\n")
+                self._schemas_written.add(stream)
+            handle.write(dumps_text(line) + "\n")
+            handle.flush()
+            self.count += 1
+
+    def sync(self) -> None:
+        """Make what was written durable (called before a batch is confirmed)."""
+        with self._lock:
+            if self._file is not None:
+                self._file.flush()
+                os.fsync(self._file.fileno())
+
+    def close(self) -> None:
+        """Flush and close."""
+        with self._lock:
+            if self._file is not None:
+                self._file.close()
+                self._file = None
+
+    def _open(self) -> TextIO:
+        if self._file is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = self.path.open("a", encoding="utf-8")
+        return self._file
+
+    @staticmethod
+    def _schema_message(stream: str, schema: dict[str, Any], key_properties: list[str] | None) -> dict[str, Any]:
+        with_reason = copy.deepcopy(schema) if schema else {"type": "object", "properties": {}}
+        with_reason.setdefault("properties", {})[REJECT_REASON] = {"type": ["string", "null"]}
+        return {"type": "SCHEMA", "stream": stream, "schema": with_reason, "key_properties": list(key_properties or [])}

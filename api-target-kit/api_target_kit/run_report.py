@@ -1,0 +1,213 @@
+"""What happened in a run: per-stream counts, API usage, the end-of-run summary."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from api_target_kit.api_stats import ApiStats
+from api_target_kit.rate_limit import RateLimiter
+
+
+@dataclass
+class StreamTally:
+    """Counts for one stream."""
+
+    received: int = 0
+    sent: int = 0
+    deleted: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    rejected: Counter[str] = field(default_factory=Counter)
+    warnings: Counter[str] = field(default_factory=Counter)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "received": self.received,
+            "sent": self.sent,
+            "deleted": self.deleted,
+            "skipped": sum(self.skipped.values()),
+            "skipped_by_reason": dict(self.skipped),
+            "rejected": sum(self.rejected.values()),
+            "rejected_by_reason": dict(self.rejected),
+            "warnings": dict(self.warnings),
+        }
+
+    @property
+    def settled(self) -> int:
+        """Records with a final outcome (sent, deleted, skipped or rejected)."""
+        return self.sent + self.deleted + sum(self.skipped.values()) + sum(self.rejected.values())
+
+
+class RunReport:
+    """Thread-safe run counters, the summary (log line + `summary_path`) and progress."""
+
+    def __init__(
+        self,
+        target_name: str,
+        *,
+        api: ApiStats,
+        limiter: RateLimiter,
+        summary_path: str | os.PathLike[str] | None = None,
+        rejects_path: str | None = None,
+        dry_run: bool = False,
+        logger: logging.Logger | None = None,
+    ) -> None:
+        self.target_name = target_name
+        self.api = api
+        self.limiter = limiter
+        self.summary_path = Path(summary_path) if summary_path else None
+        self.rejects_path = rejects_path
+        self.dry_run = dry_run
+        self.logger = logger or logging.getLogger(target_name)
+        self.started = time.monotonic()
+        self.streams: dict[str, StreamTally] = {}
+        self.details: dict[str, Any] = {}
+        self.status = "running"
+        self.error: str | None = None
+        self._lock = threading.Lock()
+        self._finished = False
+
+    # Counting -----------------------------------------------------------------------
+
+    def tally(self, stream: str) -> StreamTally:
+        """The tally of `stream` (created on first use)."""
+        with self._lock:
+            return self.streams.setdefault(stream, StreamTally())
+
+    def received(self, stream: str, count: int = 1) -> None:
+        """Records read from the tap."""
+        tally = self.tally(stream)
+        with self._lock:
+            tally.received += count
+
+    def sent(self, stream: str, count: int = 1) -> None:
+        """Records the vendor confirmed."""
+        tally = self.tally(stream)
+        with self._lock:
+            tally.sent += count
+
+    def deleted(self, stream: str, count: int = 1) -> None:
+        """Source deletes the vendor confirmed."""
+        tally = self.tally(stream)
+        with self._lock:
+            tally.deleted += count
+
+    def skipped(self, stream: str, reason: str, count: int = 1) -> None:
+        """Records deliberately not sent (with the reason)."""
+        tally = self.tally(stream)
+        with self._lock:
+            tally.skipped[reason] += count
+
+    def rejected(self, stream: str, reason: str, count: int = 1) -> None:
+        """Records written to the rejects file."""
+        tally = self.tally(stream)
+        with self._lock:
+            tally.rejected[reason] += count
+
+    def warn(self, stream: str, kind: str, count: int = 1) -> None:
+        """Records delivered with a data-quality warning."""
+        tally = self.tally(stream)
+        with self._lock:
+            tally.warnings[kind] += count
+
+    def add_detail(self, key: str, value: Any) -> None:
+        """Vendor-specific figures for the summary (for example import shortfalls)."""
+        with self._lock:
+            self.details[key] = value
+
+    @property
+    def total_rejected(self) -> int:
+        """Rejected records over all streams."""
+        with self._lock:
+            return sum(sum(t.rejected.values()) for t in self.streams.values())
+
+    # Summary ------------------------------------------------------------------------
+
+    def summary(self) -> dict[str, Any]:
+        """The run summary as a JSON-ready dict."""
+        elapsed = time.monotonic() - self.started
+        with self._lock:
+            streams = {name: tally.as_dict() for name, tally in sorted(self.streams.items())}
+            details = dict(self.details)
+        return {
+            "target": self.target_name,
+            "status": self.status,
+            "error": self.error,
+            "dry_run": self.dry_run,
+            "elapsed_seconds": round(elapsed, 3),
+            "streams": streams,
+            "api": {
+                "calls": self.api.calls,
+                "calls_by_endpoint": dict(self.api.calls_by_endpoint),
+                "retries": self.api.retries,
+                "rate_limited_429": self.api.rate_limited,
+                "seconds_waited_rate_limit": round(self.limiter.waited_seconds, 3),
+                "seconds_waited_retries": round(self.api.retry_wait_seconds, 3),
+                "max_requests_per_minute": self.limiter.max_requests_per_minute,
+            },
+            "rejects_path": self.rejects_path,
+            **details,
+        }
+
+    def finish(self, status: str, error: str | None = None) -> dict[str, Any]:
+        """Log the summary and write `summary_path` (once; a later call changes nothing)."""
+        with self._lock:
+            if self._finished:
+                return {}
+            self._finished = True
+            self.status = status
+            self.error = error
+        summary = self.summary()
+        self.logger.info("Run summary: %s", json.dumps(summary, sort_keys=True))
+        if self.summary_path is not None:
+            self.summary_path.parent.mkdir(parents=True, exist_ok=True)
+            self.summary_path.write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        return summary
+
+    # Progress -----------------------------------------------------------------------
+
+    def progress_line(self) -> str:
+        """`records sent, rate, pending, ETA bounded by the rate limit`."""
+        elapsed = max(time.monotonic() - self.started, 1e-6)
+        with self._lock:
+            received = sum(t.received for t in self.streams.values())
+            settled = sum(t.settled for t in self.streams.values())
+            sent = sum(t.sent + t.deleted for t in self.streams.values())
+        pending = max(received - settled, 0)
+        rate = sent / elapsed
+        calls = self.api.calls
+        eta = pending / rate if rate > 0 else None
+        if calls and sent:
+            by_limit = pending / (sent / calls) * self.limiter.interval
+            eta = max(eta or 0.0, by_limit)
+        eta_text = _clock(eta) if eta is not None else "unknown"
+        return (
+            f"progress: {sent:,} records delivered ({rate:,.1f}/s), {pending:,} pending, "
+            f"{calls:,} API calls, ETA {eta_text} at {self.limiter.max_requests_per_minute:g} requests/min"
+        )
+
+    def start_progress(self, every_seconds: float) -> None:
+        """Log `progress_line` every `every_seconds` until `finish` (daemon thread)."""
+        if every_seconds <= 0:
+            return
+
+        def tick() -> None:
+            while not self._finished:
+                time.sleep(every_seconds)
+                if not self._finished and self.streams:
+                    self.logger.info(self.progress_line())
+
+        threading.Thread(target=tick, name="progress", daemon=True).start()
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"

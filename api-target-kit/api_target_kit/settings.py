@@ -1,0 +1,77 @@
+"""The settings every target shares (same names and meaning in all of them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from singer_sdk import typing as th
+
+
+def common_settings(
+    *, target_name: str, default_api_url: str, default_max_requests_per_minute: int
+) -> list[th.Property[Any]]:
+    """Settings of DESIGN.md's contract, with this vendor's defaults."""
+    return [
+        th.Property("api_key", th.StringType, secret=True, description="The vendor API key (required unless dry_run)."),
+        th.Property(
+            "api_url",
+            th.StringType,
+            default=default_api_url,
+            description="Base URL of the API. https:// only; http:// is accepted for loopback hosts (the sandbox).",
+        ),
+        th.Property(
+            "entities",
+            th.ObjectType(additional_properties=th.StringType),
+            default={},
+            description="Incoming stream name -> entity name. A stream named like an entity needs no entry.",
+        ),
+        th.Property(
+            "unknown_streams",
+            th.StringType(allowed_values=["fail", "ignore"]),
+            default="fail",
+            description="A stream that maps to no entity: 'fail' stops the run naming it, 'ignore' skips it.",
+        ),
+        th.Property(
+            "max_requests_per_minute",
+            th.NumberType,
+            default=default_max_requests_per_minute,
+            description="Request budget for this account; every call (polls and retries too) is paced to it.",
+        ),
+        th.Property("request_timeout_seconds", th.NumberType, default=60, description="Timeout of one HTTP request."),
+        th.Property("max_retries", th.IntegerType, default=8, description="Retries of a failing request (429, 5xx, timeouts)."),
+        th.Property(
+            "dry_run",
+            th.BooleanType,
+            default=False,
+            description="Validate, build and count requests, write them to dry_run_path, send nothing, emit no STATE.",
+        ),
+        th.Property(
+            "dry_run_path",
+            th.StringType,
+            default=f"{target_name}-dry-run.jsonl",
+            description="Where a dry run writes the requests it would send.",
+        ),
+        th.Property(
+            "rejects_path",
+            th.StringType,
+            default=f"{target_name}-rejects.singer",
+            description="Replayable Singer file of rejected records, each with `_reject_reason`.",
+        ),
+        th.Property(
+            "max_rejected_records",
+            th.IntegerType,
+            description="Fail the run (non-zero exit, no STATE for the batch) when more records than this are rejected.",
+        ),
+        th.Property("summary_path", th.StringType, description="Write the end-of-run summary JSON here (it is always logged)."),
+        th.Property(
+            "progress_interval_seconds",
+            th.NumberType,
+            default=10,
+            description="Log progress (records, rate, ETA) this often; 0 turns it off.",
+        ),
+    ]
+
+
+def properties_schema(*properties: th.Property[Any]) -> dict[str, Any]:
+    """A `config_jsonschema` from properties."""
+    return th.PropertiesList(*properties).to_dict()

@@ -1,0 +1,148 @@
+"""The sink every entity builds on: validation, rejects, deletes, safe batch delivery."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from singer_sdk.helpers.conform import DatetimeErrorTreatmentEnum
+from singer_sdk.sinks import BatchSink
+
+from api_target_kit.records import as_source_record, is_delete
+from api_target_kit.validation import EntityRules, EntityValidator
+
+if TYPE_CHECKING:
+    from singer_sdk.sinks.core import BaseJSONSchemaValidator
+
+    from api_target_kit.delivery_kit import DeliveryKit
+    from api_target_kit.target import ApiTarget
+
+#: Marks the stand-in the SDK carries on for a record that was already rejected.
+REJECTED = "__rejected_by_api_target_kit__"
+
+
+class EntitySink(BatchSink):
+    """A batch sink for one vendor entity.
+
+    Records are checked against `rules` through the SDK's `get_validator` hook; a record
+    that fails goes to the rejects file with a reason naming the field, and the run goes
+    on. Source deletes (`_sdc_deleted_at`) reach the sink without `add_record_metadata`.
+    `deliver` (the vendor's part) gets `context["records"]` and `context["deletes"]` and
+    must return only once every one of them is confirmed by the vendor or rejected;
+    anything it raises stops the run without STATE.
+    """
+
+    entity: ClassVar[str]
+    rules: ClassVar[EntityRules]
+
+    def __init__(
+        self,
+        target: ApiTarget,
+        stream_name: str,
+        schema: dict[str, Any],
+        key_properties: list[str] | None,
+    ) -> None:
+        self.kit: DeliveryKit = target.kit
+        super().__init__(target, stream_name, schema, key_properties)
+        self.kit.report.tally(stream_name)
+
+    # SDK hooks ----------------------------------------------------------------------
+
+    @property
+    def include_sdc_metadata_properties(self) -> bool:
+        """Always on, so that `_sdc_deleted_at` survives; other metadata is never sent."""
+        return True
+
+    @property
+    def datetime_error_treatment(self) -> DatetimeErrorTreatmentEnum:
+        """Unreadable dates were already rejected by the validator; never stop the run."""
+        return DatetimeErrorTreatmentEnum.NULL
+
+    def get_validator(self) -> BaseJSONSchemaValidator | None:
+        """The entity's compiled rules (always on: they are what the vendor needs)."""
+        return EntityValidator(self.rules, self.schema)
+
+    def preprocess_record(self, record: dict[str, Any], context: dict[str, Any]) -> dict[str, Any]:
+        """Count the record; divert it to the rejects file if it failed validation."""
+        self.kit.report.received(self.stream_name)
+        validator = self._validator
+        failure = validator.take_failure(record) if isinstance(validator, EntityValidator) else None
+        if failure is None:
+            return record
+        self.kit.reject(
+            self.stream_name,
+            self.original_schema,
+            as_source_record(failure.original),
+            failure.reason,
+            list(self.key_properties),
+        )
+        stand_in: dict[str, Any] = {key: record.get(key) for key in self.key_properties}
+        stand_in[REJECTED] = True
+        return stand_in
+
+    def process_record(self, record: dict[str, Any], context: dict[str, Any]) -> None:
+        """Stage the record as an upsert or a delete for the next batch."""
+        if record.get(REJECTED):
+            return
+        key = "deletes" if is_delete(record) else "records"
+        context.setdefault(key, []).append(record)
+
+    def process_batch(self, context: dict[str, Any]) -> None:
+        """Deliver the batch; return only when all of it is confirmed or rejected."""
+        with self.delivering():
+            self.deliver(context)
+
+    # For vendor sinks ---------------------------------------------------------------
+
+    @abc.abstractmethod
+    def deliver(self, context: dict[str, Any]) -> None:
+        """Send `context["records"]` and `context["deletes"]` and wait for confirmation."""
+
+    def reject(self, record: dict[str, Any], reason: str) -> None:
+        """Write a record of this stream to the rejects file with `reason`."""
+        self.kit.reject(
+            self.stream_name, self.original_schema, as_source_record(record), reason, list(self.key_properties)
+        )
+
+    @contextmanager
+    def delivering(self) -> Iterator[None]:
+        """Around a delivery: make rejects durable, enforce the reject limit, record failure."""
+        try:
+            yield
+            self.kit.rejects.sync()
+            self.kit.check_reject_limit()
+        except BaseException as exc:
+            self.kit.rejects.sync()
+            self.kit.report.finish("failed", error=self.kit.redact(f"{type(exc).__name__}: {exc}"))
+            raise
+
+
+class IgnoredStreamSink(BatchSink):
+    """A stream that maps to no entity under `unknown_streams: ignore`: counted, skipped."""
+
+    REASON = "stream maps to no entity (unknown_streams: ignore)"
+
+    def __init__(
+        self,
+        target: ApiTarget,
+        stream_name: str,
+        schema: dict[str, Any],
+        key_properties: list[str] | None,
+    ) -> None:
+        self.kit: DeliveryKit = target.kit
+        super().__init__(target, stream_name, schema, key_properties)
+        self.logger.warning("Stream %r maps to no entity; its records are skipped (unknown_streams: ignore)", stream_name)
+
+    def get_validator(self) -> BaseJSONSchemaValidator | None:
+        """No validation for records that are not loaded."""
+        return None
+
+    def process_record(self, record: dict[str, Any], context: dict[str, Any]) -> None:
+        """Count and drop."""
+        self.kit.report.received(self.stream_name)
+        self.kit.report.skipped(self.stream_name, self.REASON)
+
+    def process_batch(self, context: dict[str, Any]) -> None:
+        """Nothing to send."""

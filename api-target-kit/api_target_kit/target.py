@@ -1,0 +1,86 @@
+"""The target base class: routing streams to entity sinks, the run's shared services."""
+
+from __future__ import annotations
+
+import abc
+import sys
+from collections.abc import Mapping
+from functools import cached_property
+from typing import Any, ClassVar
+
+from singer_sdk import Target
+from singer_sdk.sinks import Sink
+
+from api_target_kit.delivery_kit import DeliveryKit
+from api_target_kit.errors import DeliveryError
+from api_target_kit.sink import EntitySink, IgnoredStreamSink
+
+
+class ApiTarget(Target, abc.ABC):
+    """A Singer target that loads entities into one vendor account.
+
+    Subclasses set `vendor`, `entity_sinks` (entity name -> sink class), the
+    `config_jsonschema` (see `api_target_kit.settings`) and `auth_headers`.
+    """
+
+    vendor: ClassVar[str]
+    entity_sinks: ClassVar[Mapping[str, type[EntitySink]]]
+    #: Text added to the error of a status the vendor documents (e.g. Rfmcube's 406).
+    status_explanations: ClassVar[Mapping[int, str]] = {}
+
+    @abc.abstractmethod
+    def auth_headers(self) -> dict[str, str]:
+        """Headers that authenticate every request (they are never logged)."""
+
+    def secrets(self) -> list[str | None]:
+        """Values that must never appear in any output."""
+        return [self.config.get("api_key")]
+
+    @cached_property
+    def kit(self) -> DeliveryKit:
+        """The run's rate limit, HTTP client, rejects file and report."""
+        return DeliveryKit(
+            target_name=self.name,
+            vendor=self.vendor,
+            config=self.config,
+            entities=list(self.entity_sinks),
+            auth_headers=self.auth_headers() if self.config.get("api_key") else {},
+            secrets=self.secrets(),
+            status_explanations=self.status_explanations,
+            logger=self.logger,
+        )
+
+    def get_sink_class(self, stream_name: str) -> type[Sink]:
+        """Route the stream to its entity's sink (or skip it, or stop naming it)."""
+        entity = self.kit.router.entity_for(stream_name)
+        if entity is None:
+            return IgnoredStreamSink
+        return self.entity_sinks[entity]
+
+    def process_endofpipe(self) -> None:
+        """Drain everything, then write the summary."""
+        try:
+            super().process_endofpipe()
+        except BaseException as exc:
+            self.kit.report.finish("failed", error=self.kit.redact(f"{type(exc).__name__}: {exc}"))
+            raise
+        if self.kit.dry_run:
+            self.kit.report.add_detail("dry_run", self.kit.dry_run_figures())
+        self.kit.report.finish("succeeded")
+        self.kit.close()
+
+    def _write_state_message(self, state: dict[str, Any]) -> None:
+        """Emit STATE, except in a dry run (nothing was sent, so nothing may be skipped later)."""
+        if self.config.get("dry_run"):
+            self.logger.info("Dry run: STATE is not emitted")
+            return
+        super()._write_state_message(state)
+
+    @classmethod
+    def invoke(cls, **kwargs: Any) -> None:  # type: ignore[override]
+        """Run the target; a delivery error ends it with its message and exit code 1."""
+        try:
+            super().invoke(**kwargs)
+        except DeliveryError as exc:
+            cls.logger.error("%s failed: %s", cls.name, exc)  # noqa: TRY400 (the message is the point)
+            sys.exit(1)

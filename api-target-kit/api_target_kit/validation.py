@@ -1,0 +1,144 @@
+"""Checking records against what the vendor needs, with a compiled JSON Schema.
+
+`EntityValidator` plugs into the SDK's `Sink.get_validator` hook. It does not raise on a
+bad record (the SDK would stop the run); it remembers why the record fails, together with
+an untouched copy, so the sink can write it to the rejects file with a reason that names
+the field.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import fastjsonschema
+from singer_sdk.sinks.core import BaseJSONSchemaValidator
+
+from api_target_kit.dates import is_datetime_string
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_DECIMAL = re.compile(r"^-?\d+(\.\d+)?$")
+
+FORMATS: dict[str, Any] = {
+    "date-time": is_datetime_string,
+    "email": lambda value: bool(_EMAIL.match(value)),
+    "decimal": lambda value: bool(_DECIMAL.match(value)),
+}
+
+#: JSON Schema of a date-time the kit can read (string forms only; parsed values pass).
+DATETIME: dict[str, Any] = {"type": "string", "format": "date-time"}
+#: A JSON number or a dot-decimal string.
+AMOUNT: dict[str, Any] = {"anyOf": [{"type": "number"}, {"type": "string", "format": "decimal"}]}
+EMAIL: dict[str, Any] = {"type": "string", "format": "email"}
+ID: dict[str, Any] = {"type": ["string", "integer"], "minLength": 1}
+
+
+@dataclass(frozen=True)
+class EntityRules:
+    """What a record of an entity must carry.
+
+    `schema` is the JSON Schema for records to upsert (required fields and their types).
+    `delete_keys`: a delete needs at least one of these; empty if the entity has no delete.
+    """
+
+    schema: dict[str, Any]
+    delete_keys: tuple[str, ...] = ()
+    deleted_field: str = "_sdc_deleted_at"
+
+
+@dataclass
+class Failure:
+    """Why a record is rejected, and the record as it arrived."""
+
+    record_id: int
+    reason: str
+    original: dict[str, Any] = field(repr=False)
+
+
+def _datetime_fields(stream_schema: dict[str, Any]) -> list[str]:
+    fields = []
+    for name, prop in (stream_schema.get("properties") or {}).items():
+        if not isinstance(prop, dict):
+            continue
+        variants = prop.get("anyOf") or [prop]
+        if any(isinstance(v, dict) and v.get("format") == "date-time" for v in variants):
+            fields.append(name)
+    return fields
+
+
+def describe_error(exc: fastjsonschema.JsonSchemaValueException, record: dict[str, Any]) -> str:
+    """A reject reason naming the field: `missing required field 'email'`, ..."""
+    name = (exc.name or "data").removeprefix("data").lstrip(".")
+    if exc.rule == "required":
+        required = (exc.rule_definition or []) if isinstance(exc.rule_definition, list) else []
+        missing = [f for f in required if f not in record]
+        if missing:
+            return f"missing required field '{missing[0]}'"
+    if not name:
+        return f"record: {exc.message}"
+    if exc.value is None:
+        return f"field '{name}' is null"
+    shown = repr(exc.value)
+    if len(shown) > 80:
+        shown = shown[:77] + "..."
+    if exc.rule == "format" or (exc.rule == "anyOf" and "decimal" in str(exc.definition)):
+        wanted = exc.definition.get("format") if isinstance(exc.definition, dict) else None
+        wanted = wanted or "a number or a dot-decimal string"
+        return f"field '{name}' is not {_format_name(wanted)}: {shown}"
+    detail = exc.message.replace("data.", "", 1).replace("data ", "record ", 1)
+    return f"field '{name}' is invalid ({detail}): {shown}"
+
+
+def _format_name(fmt: str) -> str:
+    return {
+        "date-time": "a valid date-time (ISO-8601)",
+        "email": "a valid email address",
+        "decimal": "a number or a dot-decimal string",
+    }.get(fmt, fmt)
+
+
+class EntityValidator(BaseJSONSchemaValidator):
+    """Compiled check of records against their entity's rules; remembers failures."""
+
+    def __init__(self, rules: EntityRules, stream_schema: dict[str, Any]) -> None:
+        upsert = dict(rules.schema)
+        props = dict(upsert.get("properties") or {})
+        # Every date-time field of the tap's schema must be readable, or the SDK's own
+        # parsing would stop the run on it: check it here and reject the record instead.
+        for name in _datetime_fields(stream_schema):
+            props.setdefault(name, {"anyOf": [{"type": "null"}, DATETIME]})
+        upsert["properties"] = props
+        super().__init__(upsert)
+        self.rules = rules
+        self._check_upsert = fastjsonschema.compile(upsert, formats=FORMATS)
+        self._failure: Failure | None = None
+
+    def validate(self, record: dict[str, Any]) -> None:
+        """Check `record`; on failure remember why (see `take_failure`) instead of raising."""
+        self._failure = None
+        if record.get(self.rules.deleted_field):
+            reason = self._delete_problem(record)
+        else:
+            try:
+                self._check_upsert(record)
+                return
+            except fastjsonschema.JsonSchemaValueException as exc:
+                reason = describe_error(exc, record)
+        if reason:
+            self._failure = Failure(id(record), reason, dict(record))
+
+    def take_failure(self, record: dict[str, Any]) -> Failure | None:
+        """The failure of `record` if the last validated record was it and failed."""
+        failure, self._failure = self._failure, None
+        if failure is not None and failure.record_id == id(record):
+            return failure
+        return None
+
+    def _delete_problem(self, record: dict[str, Any]) -> str | None:
+        keys = self.rules.delete_keys
+        if not keys:
+            return None  # the sink decides what a delete of this entity means
+        if any(record.get(k) not in (None, "") for k in keys):
+            return None
+        return f"delete without any of its key fields ({', '.join(keys)})"

@@ -1,0 +1,1 @@
+"""Singer target loading customers and orders into Rfmcube (RFM analysis)."""
