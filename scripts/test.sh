@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what it needs, then lint, types and tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python3 scripts/setup_env.py --dev --meltano
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+.venv/bin/mypy api-target-kit/api_target_kit target-rfmcube/target_rfmcube
+exec .venv/bin/python -m pytest "$@"
