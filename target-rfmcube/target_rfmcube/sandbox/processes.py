@@ -46,6 +46,7 @@ class ImportProcess:
     total_orders: int
     will_fail: bool
     payload: list[Any] | None = field(default=None, repr=False)
+    flags: dict[str, bool] = field(default_factory=dict)
     status: str = PENDING
     processed_customers: int = 0
     processed_orders: int = 0
@@ -81,6 +82,7 @@ class ImportProcess:
             "processId": self.process_id,
             "status": self.status,
             "data": self.data(),
+            "flags": dict(self.flags),
         }
 
 
@@ -92,7 +94,15 @@ class ProcessRegistry:
         self._processes: dict[int, ImportProcess] = {}
         self._next_id = 1
 
-    def create(self, customers: list[Any], *, will_fail: bool, now: float, wall: float) -> ImportProcess:
+    def create(
+        self,
+        customers: list[Any],
+        *,
+        will_fail: bool,
+        now: float,
+        wall: float,
+        flags: dict[str, bool] | None = None,
+    ) -> ImportProcess:
         """Register a new ``pending`` process for an ``/import`` payload."""
         process = ImportProcess(
             process_id=self._next_id,
@@ -103,6 +113,7 @@ class ProcessRegistry:
             total_orders=count_orders(customers),
             will_fail=will_fail,
             payload=customers,
+            flags=dict(flags or {}),
         )
         self._processes[process.process_id] = process
         self._next_id += 1

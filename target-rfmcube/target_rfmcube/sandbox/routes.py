@@ -65,6 +65,7 @@ def import_customers(ctx: RouteContext, body: Any, _params: tuple[str, ...]) -> 
         will_fail=ctx.faults.take_import_failure(),
         now=ctx.now,
         wall=ctx.wall,
+        flags={flag: body.get(flag) is True for flag in IMPORT_FLAGS},
     )
     return Response(200, {"processId": process.process_id})
 
