@@ -21,7 +21,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "output" / "rfmcube"
-PORT = 8765
+#: The sandbox environment in meltano.yml points at this port; another one can be chosen
+#: with RFMCUBE_SANDBOX_PORT (the demo then passes the URL to the loader).
+PORT = int(os.environ.get("RFMCUBE_SANDBOX_PORT", "8765"))
 SANDBOX = f"http://127.0.0.1:{PORT}"
 MELTANO = ROOT / ".venv-meltano" / "bin" / "meltano"
 PLUGIN_PYTHON = ROOT / ".meltano" / "loaders" / "target-rfmcube" / "venv" / "bin" / "python"
@@ -63,6 +65,7 @@ def main() -> int:
     try:
         _wait_for_sandbox(sandbox)
         env["TARGET_RFMCUBE_API_KEY"] = api_key
+        env["TARGET_RFMCUBE_API_URL"] = f"{SANDBOX}/v1"
         for tap in ("tap-customers", "tap-orders"):
             stream = tap.removeprefix("tap-")
             run_env = {**env, "TARGET_RFMCUBE_SUMMARY_PATH": str(OUT / f"summary-{stream}.json")}
@@ -78,7 +81,9 @@ def _report() -> int:
     received = _get("/_sandbox/summary")
     summaries = {p.stem: json.loads(p.read_text()) for p in sorted(OUT.glob("summary-*.json"))}
     rejects_file = OUT / "rejects.singer"
-    rejects = sum('"type":"RECORD"' in line for line in rejects_file.read_text().splitlines()) if rejects_file.exists() else 0
+    rejects = (
+        sum('"type":"RECORD"' in line for line in rejects_file.read_text().splitlines()) if rejects_file.exists() else 0
+    )
     deleted = sum(s["streams"].get("customers", {}).get("deleted", 0) for s in summaries.values())
     got = {
         "customers": received["customers"],

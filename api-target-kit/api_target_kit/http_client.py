@@ -98,7 +98,7 @@ class ApiClient:
         """Close pooled connections."""
         self.session.close()
 
-    def _attempt(
+    def _attempt(  # noqa: PLR0917 (backoff calls it with the request's parts)
         self,
         method: str,
         path: str,

@@ -72,6 +72,8 @@ class RejectsWriter:
 
     @staticmethod
     def _schema_message(stream: str, schema: dict[str, Any], key_properties: list[str] | None) -> dict[str, Any]:
-        with_reason = copy.deepcopy(schema) if schema else {"type": "object", "properties": {}}
-        with_reason.setdefault("properties", {})[REJECT_REASON] = {"type": ["string", "null"]}
+        with_reason: dict[str, Any] = copy.deepcopy(schema) if schema else {"type": "object"}
+        properties: dict[str, Any] = dict(with_reason.get("properties") or {})
+        properties[REJECT_REASON] = {"type": ["string", "null"]}
+        with_reason["properties"] = properties
         return {"type": "SCHEMA", "stream": stream, "schema": with_reason, "key_properties": list(key_properties or [])}

@@ -47,6 +47,6 @@ class EntityRouter:
             return None
         raise UnknownStreamError(
             f"Stream {stream_name!r} maps to no entity. Entities are: {', '.join(self.known_entities)}. "
-            f"Map it with the `entities` setting (e.g. {{\"{stream_name}\": \"{self.known_entities[0]}\"}}) "
+            f'Map it with the `entities` setting (e.g. {{"{stream_name}": "{self.known_entities[0]}"}}) '
             "or set `unknown_streams: ignore` to skip it."
         )

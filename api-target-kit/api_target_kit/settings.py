@@ -38,7 +38,9 @@ def common_settings(
             description="Request budget for this account; every call (polls and retries too) is paced to it.",
         ),
         th.Property("request_timeout_seconds", th.NumberType, default=60, description="Timeout of one HTTP request."),
-        th.Property("max_retries", th.IntegerType, default=8, description="Retries of a failing request (429, 5xx, timeouts)."),
+        th.Property(
+            "max_retries", th.IntegerType, default=8, description="Retries of a failing request (429, 5xx, timeouts)."
+        ),
         th.Property(
             "dry_run",
             th.BooleanType,
@@ -62,7 +64,9 @@ def common_settings(
             th.IntegerType,
             description="Fail the run (non-zero exit, no STATE for the batch) when more records than this are rejected.",
         ),
-        th.Property("summary_path", th.StringType, description="Write the end-of-run summary JSON here (it is always logged)."),
+        th.Property(
+            "summary_path", th.StringType, description="Write the end-of-run summary JSON here (it is always logged)."
+        ),
         th.Property(
             "progress_interval_seconds",
             th.NumberType,

@@ -133,7 +133,9 @@ class IgnoredStreamSink(BatchSink):
     ) -> None:
         self.kit: DeliveryKit = target.kit
         super().__init__(target, stream_name, schema, key_properties)
-        self.logger.warning("Stream %r maps to no entity; its records are skipped (unknown_streams: ignore)", stream_name)
+        self.logger.warning(
+            "Stream %r maps to no entity; its records are skipped (unknown_streams: ignore)", stream_name
+        )
 
     def get_validator(self) -> BaseJSONSchemaValidator | None:
         """No validation for records that are not loaded."""

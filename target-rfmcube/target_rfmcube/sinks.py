@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Any
 
 from api_target_kit.records import is_delete
 from api_target_kit.sink import REJECTED, EntitySink
-
 from target_rfmcube.entities import CUSTOMER_RULES, CUSTOMERS, ORDER_RULES, ORDERS
 from target_rfmcube.pending_import import PendingImport, StreamRecord
 
@@ -67,6 +66,8 @@ class OrdersSink(RfmcubeSink):
         """Upsert; a source delete is skipped (Rfmcube has no order delete)."""
         if is_delete(source.record):
             self.kit.report.skipped(self.stream_name, "order delete: Rfmcube has no order delete endpoint")
-            self.logger.warning("Order %s was deleted at the source; Rfmcube has no order delete, skipped", source.record.get("id"))
+            self.logger.warning(
+                "Order %s was deleted at the source; Rfmcube has no order delete, skipped", source.record.get("id")
+            )
             return
         self.pending.add_order(source)

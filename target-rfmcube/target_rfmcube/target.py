@@ -9,7 +9,6 @@ from singer_sdk import typing as th
 
 from api_target_kit.settings import common_settings, properties_schema
 from api_target_kit.target import ApiTarget
-
 from target_rfmcube.customer_index import CustomerIndex
 from target_rfmcube.entities import CUSTOMERS, ORDERS
 from target_rfmcube.import_process import PollSchedule
@@ -43,14 +42,51 @@ class TargetRfmcube(ApiTarget):
         *common_settings(
             target_name=NAME, default_api_url=API_URL, default_max_requests_per_minute=REQUESTS_PER_MINUTE
         ),
-        th.Property("overwrite_descriptors", th.BooleanType, default=False, description="Send overwriteDescriptors: true on imports that carry orders (replaces the connector's descriptor structure)."),
-        th.Property("trigger_integrations", th.BooleanType, default=False, description="Send triggerIntegrations: true (start syncs with the connector's integrations)."),
-        th.Property("recalculate_stats", th.BooleanType, default=False, description="Send recalculateStats: true on imports."),
-        th.Property("max_request_bytes", th.IntegerType, default=MAX_REQUEST_BYTES, description="Largest request body in bytes (Rfmcube answers 416 above its limit)."),
-        th.Property("customer_index_path", th.StringType, default=f"{NAME}-customers.sqlite", description="SQLite file of customers Rfmcube confirmed, so later orders nest under them in /import."),
-        th.Property("poll_interval_seconds", th.NumberType, default=1.0, description="First wait before polling an import process; waits grow 1.5x up to poll_max_interval_seconds."),
-        th.Property("poll_max_interval_seconds", th.NumberType, default=30.0, description="Longest wait between two polls of an import process."),
-        th.Property("import_timeout_seconds", th.NumberType, default=3600.0, description="Fail the run if an import process has not completed by then."),
+        th.Property(
+            "overwrite_descriptors",
+            th.BooleanType,
+            default=False,
+            description="Send overwriteDescriptors: true on imports that carry orders (replaces the connector's descriptor structure).",
+        ),
+        th.Property(
+            "trigger_integrations",
+            th.BooleanType,
+            default=False,
+            description="Send triggerIntegrations: true (start syncs with the connector's integrations).",
+        ),
+        th.Property(
+            "recalculate_stats", th.BooleanType, default=False, description="Send recalculateStats: true on imports."
+        ),
+        th.Property(
+            "max_request_bytes",
+            th.IntegerType,
+            default=MAX_REQUEST_BYTES,
+            description="Largest request body in bytes (Rfmcube answers 416 above its limit).",
+        ),
+        th.Property(
+            "customer_index_path",
+            th.StringType,
+            default=f"{NAME}-customers.sqlite",
+            description="SQLite file of customers Rfmcube confirmed, so later orders nest under them in /import.",
+        ),
+        th.Property(
+            "poll_interval_seconds",
+            th.NumberType,
+            default=1.0,
+            description="First wait before polling an import process; waits grow 1.5x up to poll_max_interval_seconds.",
+        ),
+        th.Property(
+            "poll_max_interval_seconds",
+            th.NumberType,
+            default=30.0,
+            description="Longest wait between two polls of an import process.",
+        ),
+        th.Property(
+            "import_timeout_seconds",
+            th.NumberType,
+            default=3600.0,
+            description="Fail the run if an import process has not completed by then.",
+        ),
     )
 
     def auth_headers(self) -> dict[str, str]:

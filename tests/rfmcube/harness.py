@@ -52,7 +52,12 @@ def _kind(value: Any) -> str:
 
 
 def stream_messages(
-    stream: str, records: Sequence[dict[str, Any]], *, key: str, state_every: int = 0, schema: dict[str, Any] | None = None
+    stream: str,
+    records: Sequence[dict[str, Any]],
+    *,
+    key: str,
+    state_every: int = 0,
+    schema: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """SCHEMA then RECORDs, with a STATE after every `state_every` records (0: none)."""
     messages: list[dict[str, Any]] = [

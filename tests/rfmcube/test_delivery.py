@@ -104,11 +104,18 @@ def test_required_fields_reject_with_the_field_named_and_warnings_are_counted(
         {**_order(4, 1), "amount": None},
         {k: v for k, v in _order(5, 1).items() if k != "customerEmail"},
     ]
-    run = run_target(tmp_path, sandbox.base_url, [*stream_messages("customers", customers, key="email"),
-                                                  *stream_messages("orders", orders, key="id")])
+    run = run_target(
+        tmp_path,
+        sandbox.base_url,
+        [*stream_messages("customers", customers, key="email"), *stream_messages("orders", orders, key="id")],
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     reasons = sorted(r["record"]["_reject_reason"] for r in run.rejects)
-    assert reasons == ["field 'amount' is null", "missing required field 'createdAt'", "missing required field 'customerEmail'"]
+    assert reasons == [
+        "field 'amount' is null",
+        "missing required field 'createdAt'",
+        "missing required field 'customerEmail'",
+    ]
     warnings = run.summary["streams"]["orders"]["warnings"]
     assert warnings["numeric status without statusLabel"] == 1
     assert warnings["order without status (Rfmcube treats it as UNDEFINED)"] == 1
@@ -121,8 +128,11 @@ def test_dates_become_utc_and_amounts_json_numbers(start_sandbox: StartSandbox, 
     sandbox = start_sandbox()
     customers = [_customer(1, createdAt="2025-06-01T12:30:00+02:00")]
     orders = [_order(1, 1, amount="12.50", createdAt="2025-06-02 08:00:00")]
-    run = run_target(tmp_path, sandbox.base_url, [*stream_messages("customers", customers, key="id"),
-                                                  *stream_messages("orders", orders, key="id")])
+    run = run_target(
+        tmp_path,
+        sandbox.base_url,
+        [*stream_messages("customers", customers, key="id"), *stream_messages("orders", orders, key="id")],
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     stored_customers, stored_orders, _ = _stored(sandbox)
     assert stored_customers["c1@example.it"]["createdAt"] == "2025-06-01T10:30:00Z"
@@ -130,14 +140,24 @@ def test_dates_become_utc_and_amounts_json_numbers(start_sandbox: StartSandbox, 
     assert stored_orders["O1"]["createdAt"] == "2025-06-02T08:00:00Z"
 
 
-def test_source_deletes_remove_customers_and_order_deletes_are_skipped(start_sandbox: StartSandbox, tmp_path: Path) -> None:
+def test_source_deletes_remove_customers_and_order_deletes_are_skipped(
+    start_sandbox: StartSandbox, tmp_path: Path
+) -> None:
     sandbox = start_sandbox()
-    load = [*stream_messages("customers", [_customer(1), _customer(2)], key="id"),
-            *stream_messages("orders", [_order(1, 1), _order(2, 2)], key="id")]
+    load = [
+        *stream_messages("customers", [_customer(1), _customer(2)], key="id"),
+        *stream_messages("orders", [_order(1, 1), _order(2, 2)], key="id"),
+    ]
     assert run_target(tmp_path, sandbox.base_url, load).returncode == 0
     deletes = [
-        *stream_messages("customers", [{**_customer(1), "_sdc_deleted_at": "2025-03-01T00:00:00Z"},
-                                       {**_customer(77), "_sdc_deleted_at": "2025-03-01T00:00:00Z"}], key="id"),
+        *stream_messages(
+            "customers",
+            [
+                {**_customer(1), "_sdc_deleted_at": "2025-03-01T00:00:00Z"},
+                {**_customer(77), "_sdc_deleted_at": "2025-03-01T00:00:00Z"},
+            ],
+            key="id",
+        ),
         *stream_messages("orders", [{**_order(2, 2), "_sdc_deleted_at": "2025-03-01T00:00:00Z"}], key="id"),
     ]
     run = run_target(tmp_path, sandbox.base_url, deletes)
@@ -151,11 +171,15 @@ def test_source_deletes_remove_customers_and_order_deletes_are_skipped(start_san
     }
 
 
-def test_a_416_splits_the_import_and_an_oversized_customer_is_rejected(start_sandbox: StartSandbox, tmp_path: Path) -> None:
+def test_a_416_splits_the_import_and_an_oversized_customer_is_rejected(
+    start_sandbox: StartSandbox, tmp_path: Path
+) -> None:
     sandbox = start_sandbox()
     sandbox.set_faults(sandbox.faults().from_dict({"fail_next": [{"status": 416, "path": "/import", "count": 1}]}))
     customers = [_customer(n) for n in range(20)] + [_customer(99, notes="x" * 5000)]
-    run = run_target(tmp_path, sandbox.base_url, stream_messages("customers", customers, key="id"), max_request_bytes=4000)
+    run = run_target(
+        tmp_path, sandbox.base_url, stream_messages("customers", customers, key="id"), max_request_bytes=4000
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     stored_customers, _, _ = _stored(sandbox)
     assert len(stored_customers) == 20
@@ -167,8 +191,10 @@ def test_a_416_splits_the_import_and_an_oversized_customer_is_rejected(start_san
 
 def test_dry_run_sends_nothing_and_emits_no_state(start_sandbox: StartSandbox, tmp_path: Path) -> None:
     sandbox = start_sandbox()
-    messages = [*stream_messages("customers", [_customer(1), _customer(2)], key="id"),
-                {"type": "STATE", "value": {"x": 1}}]
+    messages = [
+        *stream_messages("customers", [_customer(1), _customer(2)], key="id"),
+        {"type": "STATE", "value": {"x": 1}},
+    ]
     run = run_target(tmp_path, sandbox.base_url, messages, dry_run=True)
     assert run.returncode == 0, run.stderr[-2000:]
     assert sandbox.request_log() == []
@@ -181,8 +207,10 @@ def test_dry_run_sends_nothing_and_emits_no_state(start_sandbox: StartSandbox, t
 
 def test_import_flags_are_passed_to_rfmcube(start_sandbox: StartSandbox, tmp_path: Path) -> None:
     sandbox = start_sandbox()
-    messages = [*stream_messages("customers", [_customer(1)], key="id"),
-                *stream_messages("orders", [_order(1, 1)], key="id")]
+    messages = [
+        *stream_messages("customers", [_customer(1)], key="id"),
+        *stream_messages("orders", [_order(1, 1)], key="id"),
+    ]
     run = run_target(tmp_path, sandbox.base_url, messages, overwrite_descriptors=True, recalculate_stats=True)
     assert run.returncode == 0, run.stderr[-2000:]
     process = sandbox.snapshot()["processes"][0]

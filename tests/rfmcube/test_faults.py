@@ -47,8 +47,10 @@ def test_429_and_5xx_storm_delivers_everything_within_the_budget(start_sandbox: 
 
 def test_a_failed_import_process_fails_the_run_without_state(start_sandbox: StartSandbox, tmp_path: Path) -> None:
     sandbox = start_sandbox(faults=FaultConfig(fail_imports=1))
-    messages = [*stream_messages("customers", [_customer(n) for n in range(5)], key="id", state_every=2),
-                {"type": "STATE", "value": {"done": True}}]
+    messages = [
+        *stream_messages("customers", [_customer(n) for n in range(5)], key="id", state_every=2),
+        {"type": "STATE", "value": {"done": True}},
+    ]
     run = run_target(tmp_path, sandbox.base_url, messages)
     assert run.returncode != 0
     assert run.states == []
@@ -66,7 +68,9 @@ def test_a_stalled_import_process_times_out_without_state(start_sandbox: StartSa
     assert "did not complete within 2s" in run.stderr or "did not complete within 1s" in run.stderr
 
 
-def test_wrong_connector_type_406_stops_at_once_with_an_explanation(start_sandbox: StartSandbox, tmp_path: Path) -> None:
+def test_wrong_connector_type_406_stops_at_once_with_an_explanation(
+    start_sandbox: StartSandbox, tmp_path: Path
+) -> None:
     sandbox = start_sandbox(connector_type="prestashop")
     messages = [*stream_messages("customers", [_customer(1)], key="id"), {"type": "STATE", "value": {"done": True}}]
     run = run_target(tmp_path, sandbox.base_url, messages)
