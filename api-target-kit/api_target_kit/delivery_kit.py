@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Mapping
+import threading
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from api_target_kit.api_stats import ApiStats
@@ -70,6 +72,25 @@ class DeliveryKit:
             logger=logger,
         )
         self.report.start_progress(float(config.get("progress_interval_seconds", 10) or 0))
+        self._in_flight = 0
+        self._in_flight_lock = threading.Lock()
+
+    @contextmanager
+    def batch_in_flight(self) -> Iterator[None]:
+        """Mark a batch as being delivered (see `ApiTarget._handle_termination`)."""
+        with self._in_flight_lock:
+            self._in_flight += 1
+        try:
+            yield
+        finally:
+            with self._in_flight_lock:
+                self._in_flight -= 1
+
+    @property
+    def delivering(self) -> bool:
+        """True while any sink is delivering a batch."""
+        with self._in_flight_lock:
+            return self._in_flight > 0
 
     def reject(
         self,

@@ -110,7 +110,8 @@ class EntitySink(BatchSink):
     def delivering(self) -> Iterator[None]:
         """Around a delivery: make rejects durable, enforce the reject limit, record failure."""
         try:
-            yield
+            with self.kit.batch_in_flight():
+                yield
             self.kit.rejects.sync()
             self.kit.check_reject_limit()
         except BaseException as exc:

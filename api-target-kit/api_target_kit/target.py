@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import abc
+import os
 import sys
 from collections.abc import Mapping
 from functools import cached_property
+from types import FrameType
 from typing import Any, ClassVar
 
 from singer_sdk import Target
@@ -75,6 +77,26 @@ class ApiTarget(Target, abc.ABC):
             self.logger.info("Dry run: STATE is not emitted")
             return
         super()._write_state_message(state)
+
+    def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
+        """On SIGTERM/SIGINT during a delivery, stop at once and emit no STATE.
+
+        The SDK's handler drains again and emits STATE, even while a drain is being
+        interrupted, which can cover a batch that was never confirmed (meltano/sdk#3775).
+        Between batches the SDK's graceful drain is safe and is used as it is.
+        """
+        kit: DeliveryKit | None = self.__dict__.get("kit")
+        if kit is not None and kit.delivering:
+            message = (
+                f"Received signal {signum} while a batch was being delivered: stopping without STATE. "
+                "Rerun the pipeline; it resumes from the last STATE (re-sent records are upserted)."
+            )
+            self.logger.error(message)
+            kit.rejects.sync()
+            kit.report.finish("failed", error=message)
+            sys.stderr.flush()
+            os._exit(128 + signum)
+        super()._handle_termination(signum, frame)
 
     @classmethod
     def invoke(cls, **kwargs: Any) -> None:  # type: ignore[override]
