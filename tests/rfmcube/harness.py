@@ -86,16 +86,8 @@ class TargetRun:
         return [json.loads(line) for line in self.stdout.splitlines() if line.strip()]
 
 
-def run_target(
-    workdir: Path,
-    api_url: str,
-    messages: Sequence[dict[str, Any]],
-    *,
-    timeout: float = 300,
-    env: dict[str, str] | None = None,
-    **settings: Any,
-) -> TargetRun:
-    """Run `python -m target_rfmcube --config ...` on `messages`; collect its outputs."""
+def write_config(workdir: Path, api_url: str, **settings: Any) -> Path:
+    """A target config in `workdir`: test key, fast polls, every output file in `workdir`."""
     workdir.mkdir(parents=True, exist_ok=True)
     config = {
         "api_key": KEY,
@@ -112,6 +104,20 @@ def run_target(
     }
     config_path = workdir / "config.json"
     config_path.write_text(json.dumps(config))
+    return config_path
+
+
+def run_target(
+    workdir: Path,
+    api_url: str,
+    messages: Sequence[dict[str, Any]],
+    *,
+    timeout: float = 300,
+    env: dict[str, str] | None = None,
+    **settings: Any,
+) -> TargetRun:
+    """Run `python -m target_rfmcube --config ...` on `messages`; collect its outputs."""
+    config_path = write_config(workdir, api_url, **settings)
     for stale in ("summary.json",):
         (workdir / stale).unlink(missing_ok=True)
     data = "".join(json.dumps(m, ensure_ascii=False) + "\n" for m in messages)

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from .conftest import StartSandbox
-from .harness import KEY, stream_messages
+from .harness import stream_messages, write_config
 from .test_delivery import _customer
 
 
@@ -18,18 +18,7 @@ def test_sigterm_during_a_delivery_emits_no_state_and_exits_non_zero(
     start_sandbox: StartSandbox, tmp_path: Path
 ) -> None:
     sandbox = start_sandbox(process_seconds=30)  # the import stays unconfirmed while we signal
-    config = {
-        "api_key": KEY,
-        "api_url": sandbox.base_url,
-        "max_requests_per_minute": 1200,
-        "rejects_path": str(tmp_path / "rejects.singer"),
-        "summary_path": str(tmp_path / "summary.json"),
-        "customer_index_path": str(tmp_path / "customers.sqlite"),
-        "poll_interval_seconds": 0.2,
-        "poll_max_interval_seconds": 0.2,
-        "progress_interval_seconds": 0,
-    }
-    (tmp_path / "config.json").write_text(json.dumps(config))
+    config_path = write_config(tmp_path, sandbox.base_url, poll_interval_seconds=0.2, poll_max_interval_seconds=0.2)
     messages = [*stream_messages("customers", [_customer(n) for n in range(10)], key="id", state_every=5)]
     (tmp_path / "input.singer").write_text("".join(json.dumps(m) + "\n" for m in messages))
     target = subprocess.Popen(
@@ -37,7 +26,7 @@ def test_sigterm_during_a_delivery_emits_no_state_and_exits_non_zero(
             sys.executable,
             "-m",
             "target_rfmcube",
-            *("--config", str(tmp_path / "config.json")),
+            *("--config", str(config_path)),
             *("--input", str(tmp_path / "input.singer")),
         ],
         stdout=subprocess.PIPE,
