@@ -215,3 +215,20 @@ def test_import_flags_are_passed_to_rfmcube(start_sandbox: StartSandbox, tmp_pat
     assert run.returncode == 0, run.stderr[-2000:]
     process = sandbox.snapshot()["processes"][0]
     assert process["flags"] == {"overwriteDescriptors": True, "triggerIntegrations": False, "recalculateStats": True}
+
+
+def test_the_rejects_file_replays_once_the_cause_is_fixed(start_sandbox: StartSandbox, tmp_path: Path) -> None:
+    sandbox = start_sandbox()
+    messages = [
+        *stream_messages("customers", [_customer(1)], key="id"),
+        *stream_messages("orders", [_order(1, 1), {**_order(2, 1), "amount": "12,50"}], key="id"),
+    ]
+    first = run_target(tmp_path / "first", sandbox.base_url, messages)
+    assert first.returncode == 0 and len(first.rejects) == 1
+    fixed = (tmp_path / "first" / "rejects.singer").read_text(encoding="utf-8").replace('"12,50"', '"12.50"')
+    replay = run_target(tmp_path / "replay", sandbox.base_url, [json.loads(line) for line in fixed.splitlines()])
+    assert replay.returncode == 0, replay.stderr[-2000:]
+    assert replay.rejects == []
+    _, stored_orders, _ = _stored(sandbox)
+    assert stored_orders["O2"]["amount"] == 12.5
+    assert "_reject_reason" not in stored_orders["O2"]

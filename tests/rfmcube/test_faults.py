@@ -59,6 +59,21 @@ def test_a_failed_import_process_fails_the_run_without_state(start_sandbox: Star
     assert sandbox.snapshot()["customers"] == []
 
 
+def test_an_import_that_processes_less_than_it_received_is_reported(
+    start_sandbox: StartSandbox, tmp_path: Path
+) -> None:
+    sandbox = start_sandbox(faults=FaultConfig(short_imports=1))
+    messages = [
+        *stream_messages("customers", [_customer(n) for n in range(4)], key="id"),
+        *stream_messages("orders", [_order(n, n) for n in range(4)], key="id"),
+    ]
+    run = run_target(tmp_path, sandbox.base_url, messages)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.summary["import_shortfall"]["customers"] == 1
+    assert run.summary["import_shortfall"]["orders"] == 1
+    assert "processed 3/4 customers and 3/4 orders" in run.stderr
+
+
 def test_a_stalled_import_process_times_out_without_state(start_sandbox: StartSandbox, tmp_path: Path) -> None:
     sandbox = start_sandbox(faults=FaultConfig(stall_imports=True))
     messages = [*stream_messages("customers", [_customer(1)], key="id"), {"type": "STATE", "value": {"done": True}}]

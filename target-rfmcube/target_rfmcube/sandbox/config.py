@@ -61,6 +61,7 @@ class FaultConfig:
     rate_stall: float = 0.0
     stall_seconds: float = 10.0
     fail_imports: int = 0
+    short_imports: int = 0
     stall_imports: bool = False
     fail_next: list[dict[str, Any]] = field(default_factory=list)
     seed: int = 1
@@ -77,8 +78,10 @@ class FaultConfig:
             raise ValueError("retry_after_seconds must be a non-negative integer")
         if not _is_number(self.stall_seconds) or self.stall_seconds < 0:
             raise ValueError("stall_seconds must be a non-negative number")
-        if not _is_int(self.fail_imports) or self.fail_imports < 0:
-            raise ValueError("fail_imports must be a non-negative integer")
+        for name in ("fail_imports", "short_imports"):
+            value = getattr(self, name)
+            if not _is_int(value) or value < 0:
+                raise ValueError(f"{name} must be a non-negative integer")
         if not isinstance(self.stall_imports, bool):
             raise TypeError("stall_imports must be a boolean")
         if not _is_int(self.seed):

@@ -58,6 +58,7 @@ class FaultInjector:
         self._rng = random.Random(config.seed)
         self._fail_next = copy.deepcopy(config.fail_next)
         self._fail_imports_left = config.fail_imports
+        self._short_imports_left = config.short_imports
 
     def replace(self, config: FaultConfig) -> None:
         """Install a new config: the RNG is reseeded and the counters start over."""
@@ -65,6 +66,7 @@ class FaultInjector:
         self._rng = random.Random(config.seed)
         self._fail_next = copy.deepcopy(config.fail_next)
         self._fail_imports_left = config.fail_imports
+        self._short_imports_left = config.short_imports
 
     def current(self) -> FaultConfig:
         """Return the config as it stands now (``fail_next`` and ``fail_imports`` show what is left)."""
@@ -73,6 +75,7 @@ class FaultInjector:
                 **self._config.to_dict(),
                 "fail_next": copy.deepcopy(self._fail_next),
                 "fail_imports": self._fail_imports_left,
+                "short_imports": self._short_imports_left,
             }
         )
 
@@ -85,6 +88,13 @@ class FaultInjector:
         """Consume one of the ``fail_imports`` failures; ``True`` if this import must fail."""
         if self._fail_imports_left > 0:
             self._fail_imports_left -= 1
+            return True
+        return False
+
+    def take_short_import(self) -> bool:
+        """Consume one of the ``short_imports``; ``True`` if this import skips its first customer."""
+        if self._short_imports_left > 0:
+            self._short_imports_left -= 1
             return True
         return False
 

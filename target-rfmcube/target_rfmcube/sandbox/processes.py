@@ -47,6 +47,7 @@ class ImportProcess:
     will_fail: bool
     payload: list[Any] | None = field(default=None, repr=False)
     flags: dict[str, bool] = field(default_factory=dict)
+    skip_first: bool = False
     status: str = PENDING
     processed_customers: int = 0
     processed_orders: int = 0
@@ -102,6 +103,7 @@ class ProcessRegistry:
         now: float,
         wall: float,
         flags: dict[str, bool] | None = None,
+        skip_first: bool = False,
     ) -> ImportProcess:
         """Register a new ``pending`` process for an ``/import`` payload."""
         process = ImportProcess(
@@ -114,6 +116,7 @@ class ProcessRegistry:
             will_fail=will_fail,
             payload=customers,
             flags=dict(flags or {}),
+            skip_first=skip_first,
         )
         self._processes[process.process_id] = process
         self._next_id += 1
@@ -145,7 +148,8 @@ class ProcessRegistry:
                 if process.will_fail:
                     process.status = FAILED
                 else:
-                    done = apply(process.payload or [])
+                    payload = process.payload or []
+                    done = apply(payload[1:] if process.skip_first else payload)
                     process.processed_customers, process.processed_orders = done
                     process.status = COMPLETED
                 process.payload = None

@@ -66,6 +66,7 @@ def import_customers(ctx: RouteContext, body: Any, _params: tuple[str, ...]) -> 
         now=ctx.now,
         wall=ctx.wall,
         flags={flag: body.get(flag) is True for flag in IMPORT_FLAGS},
+        skip_first=ctx.faults.take_short_import(),
     )
     return Response(200, {"processId": process.process_id})
 
