@@ -207,7 +207,8 @@ def test_import_process_lifecycle_applies_data_at_completion(
     a = next(c for c in data["customers"] if c["email"] == "a@x.com")
     assert [o["id"] for o in a["orders"]] == ["1", "2"]
     assert all(o["customerEmail"] == "a@x.com" for o in a["orders"])
-    assert data["processes"] == [{"processId": pid, "status": "completed", "data": done["data"]}]
+    flags = {"overwriteDescriptors": False, "triggerIntegrations": False, "recalculateStats": False}
+    assert data["processes"] == [{"processId": pid, "status": "completed", "data": done["data"], "flags": flags}]
 
 
 def test_invalid_records_are_skipped(make_sandbox: MakeSandbox, session: requests.Session) -> None:
