@@ -10,8 +10,9 @@ from .conftest import StartSandbox
 from .harness import KEY, run_target, stream_messages
 from .test_delivery import _customer, _order, _stored
 
-# The sandbox enforces 20 requests per 4 s (300/min); the target is told 300/min.
-WINDOW_LIMIT, WINDOW_SECONDS, PER_MINUTE = 20, 4.0, 300
+# The sandbox enforces 50 requests per 10 s (300/min); the target is told 300/min. The wide
+# window leaves 0.2 s of slack for scheduling jitter on a loaded CI machine.
+WINDOW_LIMIT, WINDOW_SECONDS, PER_MINUTE = 50, 10.0, 300
 
 
 def test_429_and_5xx_storm_delivers_everything_within_the_budget(start_sandbox: StartSandbox, tmp_path: Path) -> None:
