@@ -24,10 +24,13 @@ class ApiStats:
             self.calls += 1
             self.calls_by_endpoint[endpoint] += 1
 
-    def count_retry(self, wait_seconds: float, *, rate_limited: bool) -> None:
+    def count_retry(self, wait_seconds: float) -> None:
         """A request will be retried after `wait_seconds`."""
         with self._lock:
             self.retries += 1
             self.retry_wait_seconds += wait_seconds
-            if rate_limited:
-                self.rate_limited += 1
+
+    def count_429(self) -> None:
+        """The vendor answered 429 (whether or not a retry follows)."""
+        with self._lock:
+            self.rate_limited += 1

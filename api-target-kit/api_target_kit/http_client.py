@@ -119,13 +119,16 @@ class ApiClient:
                 headers=dict(headers) if headers else None,
                 timeout=self.timeout_seconds,
             )
-        except (requests.ConnectionError, requests.Timeout) as exc:
+        except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
+            # ChunkedEncodingError: the connection dropped in the middle of the answer.
             kind = "timed out" if isinstance(exc, requests.Timeout) else "connection failed"
             raise RetryableError(f"{method} {label} {kind}: {type(exc).__name__}") from None
         status = response.status_code
         if status < 400 or status in ok_statuses:
             return response
-        body = self._redact(response.text[:MAX_BODY_CHARS])
+        body = self._redact(response.text)[:MAX_BODY_CHARS]  # redact first: a cut key would not match
+        if status == 429:
+            self.stats.count_429()
         if is_retryable_status(status):
             retry_after = parse_retry_after(response.headers)
             if status == 429 and retry_after is not None:
@@ -145,8 +148,7 @@ class ApiClient:
     def _on_backoff(self, details: Any) -> None:
         exc = details.get("exception")
         wait = float(details.get("wait") or 0.0)
-        status = getattr(exc, "status", None)
-        self.stats.count_retry(wait, rate_limited=status == 429)
+        self.stats.count_retry(wait)
         self._logger.info(
             "Retrying in %.1fs (attempt %d of %d): %s",
             wait,

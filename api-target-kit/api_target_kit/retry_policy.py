@@ -8,6 +8,7 @@ with exponential backoff and full jitter, or after exactly the time the server n
 from __future__ import annotations
 
 import email.utils
+import math
 import random
 import time
 from collections.abc import Generator, Mapping
@@ -46,6 +47,8 @@ def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -
         except (TypeError, ValueError, IndexError):
             return None
         seconds = when.timestamp() - (time.time() if now is None else now)
+    if math.isnan(seconds):
+        return None
     return min(max(seconds, 0.0), MAX_RETRY_AFTER_SECONDS)
 
 

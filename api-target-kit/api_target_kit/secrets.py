@@ -8,7 +8,7 @@ REDACTED = "***"
 
 
 class SecretRedactor:
-    """Replaces every known secret (and any long enough part of it) with `***`."""
+    """Replaces every occurrence of each known secret (4 characters or more) with `***`."""
 
     def __init__(self, secrets: Iterable[str | None]) -> None:
         self._secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)

@@ -51,7 +51,7 @@ class EntityRules:
 class Failure:
     """Why a record is rejected, and the record as it arrived."""
 
-    record_id: int
+    record: dict[str, Any] = field(repr=False)
     reason: str
     original: dict[str, Any] = field(repr=False)
 
@@ -82,12 +82,26 @@ def describe_error(exc: fastjsonschema.JsonSchemaValueException, record: dict[st
     shown = repr(exc.value)
     if len(shown) > 80:
         shown = shown[:77] + "..."
-    if exc.rule == "format" or (exc.rule == "anyOf" and "decimal" in str(exc.definition)):
-        wanted = exc.definition.get("format") if isinstance(exc.definition, dict) else None
-        wanted = wanted or "a number or a dot-decimal string"
+    if exc.rule in ("format", "anyOf"):
+        wanted = _wanted_format(exc.definition)
+    else:
+        wanted = None
+    if wanted:
         return f"field '{name}' is not {_format_name(wanted)}: {shown}"
     detail = exc.message.replace("data.", "", 1).replace("data ", "record ", 1)
     return f"field '{name}' is invalid ({detail}): {shown}"
+
+
+def _wanted_format(definition: Any) -> str | None:
+    """The format a (possibly anyOf) definition asks for, if it asks for one."""
+    if not isinstance(definition, dict):
+        return None
+    if definition.get("format"):
+        return str(definition["format"])
+    for variant in definition.get("anyOf") or []:
+        if isinstance(variant, dict) and variant.get("format"):
+            return str(variant["format"])
+    return None
 
 
 def _format_name(fmt: str) -> str:
@@ -126,12 +140,12 @@ class EntityValidator(BaseJSONSchemaValidator):
             except fastjsonschema.JsonSchemaValueException as exc:
                 reason = describe_error(exc, record)
         if reason:
-            self._failure = Failure(id(record), reason, dict(record))
+            self._failure = Failure(record, reason, dict(record))
 
     def take_failure(self, record: dict[str, Any]) -> Failure | None:
         """The failure of `record` if the last validated record was it and failed."""
         failure, self._failure = self._failure, None
-        if failure is not None and failure.record_id == id(record):
+        if failure is not None and failure.record is record:
             return failure
         return None
 
