@@ -3,11 +3,16 @@
 Each stream gets its SCHEMA (with an added `_reject_reason` string) before its first
 RECORD; each record carries the reason. `target-x --input rejects.singer` replays it
 once the cause is fixed (the kit drops `_reject_reason` before sending).
+
+Each run writes a new file: a rejects file left by an earlier run is first renamed with
+its modification time in the name (`x-rejects.20261123T101500.singer`), so nothing of it
+is lost and a replay of that file never reads the records it is itself rejecting.
 """
 
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import os
 import threading
 from pathlib import Path
@@ -29,6 +34,8 @@ class RejectsWriter:
         self._file: TextIO | None = None
         self._schemas_written: set[str] = set()
         self.count = 0
+        #: Where an earlier run's rejects file was moved, if there was one.
+        self.rotated_to: Path | None = None
 
     def write(
         self,
@@ -67,7 +74,8 @@ class RejectsWriter:
     def _open(self) -> TextIO:
         if self._file is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = self.path.open("a", encoding="utf-8")
+            self.rotated_to = rotate_aside(self.path)
+            self._file = self.path.open("w", encoding="utf-8")
         return self._file
 
     @staticmethod
@@ -77,3 +85,21 @@ class RejectsWriter:
         properties[REJECT_REASON] = {"type": ["string", "null"]}
         with_reason["properties"] = properties
         return {"type": "SCHEMA", "stream": stream, "schema": with_reason, "key_properties": list(key_properties or [])}
+
+
+def rotate_aside(path: Path) -> Path | None:
+    """Rename a non-empty `path` to `<stem>.<mtime>.<suffix>`; return the new path."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    if stat.st_size == 0:
+        return None
+    stamp = dt.datetime.fromtimestamp(stat.st_mtime, tz=dt.UTC).strftime("%Y%m%dT%H%M%S")
+    target = path.with_name(f"{path.stem}.{stamp}{path.suffix}")
+    counter = 1
+    while target.exists():
+        target = path.with_name(f"{path.stem}.{stamp}-{counter}{path.suffix}")
+        counter += 1
+    path.rename(target)
+    return target

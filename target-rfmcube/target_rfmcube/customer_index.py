@@ -29,7 +29,10 @@ class CustomerIndex:
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path or ":memory:", check_same_thread=False)
-        self._db.execute("CREATE TABLE IF NOT EXISTS customers (email_key TEXT PRIMARY KEY, stub TEXT NOT NULL)")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS customers (email_key TEXT PRIMARY KEY, customer_id TEXT, stub TEXT NOT NULL)"
+        )
+        self._db.execute("CREATE INDEX IF NOT EXISTS customers_by_id ON customers (customer_id)")
         self._db.commit()
 
     def lookup(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
@@ -48,15 +51,21 @@ class CustomerIndex:
         """Record confirmed customers."""
         with self._lock:
             self._db.executemany(
-                "INSERT OR REPLACE INTO customers (email_key, stub) VALUES (?, ?)",
-                [(key, json.dumps(stub, separators=(",", ":"))) for key, stub in stubs.items()],
+                "INSERT OR REPLACE INTO customers (email_key, customer_id, stub) VALUES (?, ?, ?)",
+                [
+                    (key, None if stub.get("id") is None else str(stub["id"]), json.dumps(stub, separators=(",", ":")))
+                    for key, stub in stubs.items()
+                ],
             )
             self._db.commit()
 
-    def forget(self, keys: Iterable[str]) -> None:
-        """Drop deleted customers."""
+    def forget(self, *, email_key: str | None = None, customer_id: str | None = None) -> None:
+        """Drop a deleted customer, found by email or by id (Rfmcube looks up id first)."""
         with self._lock:
-            self._db.executemany("DELETE FROM customers WHERE email_key = ?", [(k,) for k in keys])
+            if customer_id is not None:
+                self._db.execute("DELETE FROM customers WHERE customer_id = ?", (customer_id,))
+            if email_key:
+                self._db.execute("DELETE FROM customers WHERE email_key = ?", (email_key,))
             self._db.commit()
 
     def close(self) -> None:

@@ -114,12 +114,27 @@ class PendingImport:
         self._orders: dict[str, PendingOrder] = {}
         self._deletes: list[StreamRecord] = []
         self._bytes = 0
-        self._flush_lock = threading.Lock()
+        self._stage_lock = threading.Lock()  # staging vs. the swap at the start of a flush
+        self._flush_lock = threading.Lock()  # one flush at a time
 
     # Filling (main thread) -----------------------------------------------------------
 
     def add_customer(self, source: StreamRecord) -> None:
         """Stage a customer upsert (a later one with the same email replaces it)."""
+        with self._stage_lock:
+            self._add_customer(source)
+
+    def add_order(self, source: StreamRecord) -> None:
+        """Stage an order (a later one with the same id replaces it)."""
+        with self._stage_lock:
+            self._add_order(source)
+
+    def add_customer_delete(self, source: StreamRecord) -> None:
+        """Stage a customer delete; an upsert of the same customer staged before it is dropped."""
+        with self._stage_lock:
+            self._add_customer_delete(source)
+
+    def _add_customer(self, source: StreamRecord) -> None:
         payload = customer_payload(source.record)
         if "orders" in source.record:
             self.kit.report.warn(source.stream, "customer field 'orders' ignored (send orders on their stream)")
@@ -132,8 +147,7 @@ class PendingImport:
         self._customers[key] = PendingCustomer(source, key, payload, encoded)
         self._bytes += len(encoded) + _ORDERS_OVERHEAD
 
-    def add_order(self, source: StreamRecord) -> None:
-        """Stage an order (a later one with the same id replaces it)."""
+    def _add_order(self, source: StreamRecord) -> None:
         payload = order_payload(source.record)
         for warning in order_warnings(payload):
             self.kit.report.warn(source.stream, warning)
@@ -146,8 +160,7 @@ class PendingImport:
         self._orders[order_id] = PendingOrder(source, email_key(payload.get("customerEmail")), payload, encoded)
         self._bytes += len(encoded) + 1
 
-    def add_customer_delete(self, source: StreamRecord) -> None:
-        """Stage a customer delete; an upsert of the same customer staged before it is dropped."""
+    def _add_customer_delete(self, source: StreamRecord) -> None:
         key = email_key(source.record.get("email"))
         staged = self._customers.get(key) if key else None
         if staged is not None and staged.source is not None:
@@ -171,8 +184,9 @@ class PendingImport:
     def flush(self) -> None:
         """Send everything staged; return once Rfmcube confirmed it (or it was rejected)."""
         with self._flush_lock:
-            customers, orders, deletes = self._customers, self._orders, self._deletes
-            self._customers, self._orders, self._deletes, self._bytes = {}, {}, [], 0
+            with self._stage_lock:
+                customers, orders, deletes = self._customers, self._orders, self._deletes
+                self._customers, self._orders, self._deletes, self._bytes = {}, {}, [], 0
             for source in deletes:
                 self._delete_customer(source)
             units, orphans = self._assemble(customers, orders)
@@ -293,8 +307,7 @@ class PendingImport:
         response = self.kit.client.request("POST", "/delete_customer", json_body=body, ok_statuses=(404,))
         if response.status_code == 404:
             self.kit.report.warn(source.stream, "delete of a customer Rfmcube does not have (nothing to delete)")
-        if body.get("email"):
-            self.index.forget([email_key(body["email"])])
+        self.index.forget(email_key=email_key(body.get("email")) or None, customer_id=body.get("id"))
         self.kit.report.deleted(source.stream)
 
     def _add_shortfall(self, process_id: Any, shortfall: dict[str, int]) -> None:

@@ -111,19 +111,33 @@ def test_parsed_values_are_serialised(tmp_path: Path) -> None:
     assert record["amount"] == 1.5
 
 
-def test_the_file_is_opened_on_first_use_and_appends(tmp_path: Path) -> None:
+def test_the_file_is_opened_on_first_use_and_an_earlier_one_is_kept_aside(tmp_path: Path) -> None:
     path = tmp_path / "r.singer"
     writer = RejectsWriter(path, SecretRedactor([]))
     writer.sync()
     writer.close()
     assert not path.exists()
 
+    first = RejectsWriter(path, SecretRedactor([]))
+    first.write("items", SCHEMA, {"sku": "A"}, "bad")
+    first.close()
+    second = RejectsWriter(path, SecretRedactor([]))
+    second.write("items", SCHEMA, {"sku": "B"}, "worse")
+    second.close()
+    assert second.rotated_to is not None and second.rotated_to.parent == tmp_path
+    assert second.rotated_to.name.startswith("r.") and second.rotated_to.suffix == ".singer"
+    assert [m["record"]["sku"] for m in read_lines(second.rotated_to) if m["type"] == "RECORD"] == ["A"]
+    assert [m["record"]["sku"] for m in read_lines(path) if m["type"] == "RECORD"] == ["B"]
+
+
+def test_a_run_without_rejects_leaves_the_earlier_file_alone(tmp_path: Path) -> None:
+    path = tmp_path / "r.singer"
     path.write_text('{"type":"STATE","value":{}}\n', encoding="utf-8")
     writer = RejectsWriter(path, SecretRedactor([]))
-    writer.write("items", SCHEMA, {"sku": "A"}, "bad")
     writer.sync()
-    assert [m["type"] for m in read_lines(path)] == ["STATE", "SCHEMA", "RECORD"]
     writer.close()
+    assert path.read_text(encoding="utf-8") == '{"type":"STATE","value":{}}\n'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.singer"]
 
 
 def test_concurrent_writes_stay_whole_lines(tmp_path: Path) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -232,3 +234,46 @@ def test_the_rejects_file_replays_once_the_cause_is_fixed(start_sandbox: StartSa
     _, stored_orders, _ = _stored(sandbox)
     assert stored_orders["O2"]["amount"] == 12.5
     assert "_reject_reason" not in stored_orders["O2"]
+
+
+def test_replaying_the_rejects_file_in_place_ends_and_keeps_both_files(
+    start_sandbox: StartSandbox, tmp_path: Path
+) -> None:
+    sandbox = start_sandbox()
+    messages = stream_messages("orders", [{**_order(1, 1), "amount": "12,50"}], key="id")
+    first = run_target(tmp_path, sandbox.base_url, messages)
+    assert first.returncode == 0 and len(first.rejects) == 1
+    rejects = tmp_path / "rejects.singer"
+    # Replay the rejects file with the same rejects_path, without fixing it: the run must
+    # end (it does not read its own new rejects) and the earlier file is kept aside.
+    replay = subprocess.run(
+        [sys.executable, "-m", "target_rfmcube", "--config", str(tmp_path / "config.json"), "--input", str(rejects)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert replay.returncode == 0, replay.stderr[-2000:]
+    kept = list(tmp_path.glob("rejects.*.singer"))
+    assert len(kept) == 1
+    for path in (rejects, kept[0]):
+        records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        assert [r["record"]["id"] for r in records if r["type"] == "RECORD"] == ["O1"]
+
+
+def test_a_customer_deleted_by_id_alone_is_not_recreated_by_later_orders(
+    start_sandbox: StartSandbox, tmp_path: Path
+) -> None:
+    sandbox = start_sandbox()
+    assert (
+        run_target(tmp_path, sandbox.base_url, stream_messages("customers", [_customer(1)], key="id")).returncode == 0
+    )
+    delete = {"id": "C1", "_sdc_deleted_at": "2025-03-01T00:00:00Z"}
+    schema = {"type": "object", "properties": {"id": {"type": "string"}, "_sdc_deleted_at": {"type": "string"}}}
+    run = run_target(tmp_path, sandbox.base_url, stream_messages("customers", [delete], key="id", schema=schema))
+    assert run.returncode == 0, run.stderr[-2000:]
+    later = run_target(tmp_path, sandbox.base_url, stream_messages("orders", [_order(1, 1)], key="id"))
+    assert later.returncode == 0, later.stderr[-2000:]
+    stored_customers, _, orphans = _stored(sandbox)
+    assert stored_customers == {}
+    assert [o["id"] for o in orphans] == ["O1"]
