@@ -54,11 +54,7 @@ class FaultInjector:
 
     def __init__(self, config: FaultConfig) -> None:
         """Start from ``config``; see :meth:`replace`."""
-        self._config = config
-        self._rng = random.Random(config.seed)
-        self._fail_next = copy.deepcopy(config.fail_next)
-        self._fail_imports_left = config.fail_imports
-        self._short_imports_left = config.short_imports
+        self.replace(config)
 
     def replace(self, config: FaultConfig) -> None:
         """Install a new config: the RNG is reseeded and the counters start over."""

@@ -129,8 +129,8 @@ def _lookup_keys(body: dict[str, Any]) -> tuple[object, object] | Response:
     return customer_id, email
 
 
-def delete_customer(ctx: RouteContext, body: Any, _params: tuple[str, ...]) -> Response:
-    """``POST /delete_customer``: by ``id`` first, then ``email``; removes the customer's orders."""
+def _find_customer(ctx: RouteContext, body: Any) -> dict[str, Any] | Response:
+    """The customer a body names by ``id`` (first) or ``email``; an error response if none."""
     bad = _object_error(body)
     if bad is not None:
         return bad
@@ -140,21 +140,23 @@ def delete_customer(ctx: RouteContext, body: Any, _params: tuple[str, ...]) -> R
     customer = ctx.store.find_customer(*keys)
     if customer is None:
         return message(404, "customer not found")
+    return customer
+
+
+def delete_customer(ctx: RouteContext, body: Any, _params: tuple[str, ...]) -> Response:
+    """``POST /delete_customer``: by ``id`` first, then ``email``; removes the customer's orders."""
+    customer = _find_customer(ctx, body)
+    if isinstance(customer, Response):
+        return customer
     ctx.store.delete_customer(customer["email"])
     return message(200, "deleted")
 
 
 def customer_stats(ctx: RouteContext, body: Any, _params: tuple[str, ...]) -> Response:
     """``POST /customer_stats``: simple statistics computed from the stored orders."""
-    bad = _object_error(body)
-    if bad is not None:
-        return bad
-    keys = _lookup_keys(body)
-    if isinstance(keys, Response):
-        return keys
-    customer = ctx.store.find_customer(*keys)
-    if customer is None:
-        return message(404, "customer not found")
+    customer = _find_customer(ctx, body)
+    if isinstance(customer, Response):
+        return customer
     return Response(200, ctx.store.stats(customer["email"]))
 
 
