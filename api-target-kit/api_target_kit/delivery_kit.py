@@ -87,7 +87,7 @@ class DeliveryKit:
                 self._in_flight -= 1
 
     @property
-    def delivering(self) -> bool:
+    def has_batch_in_flight(self) -> bool:
         """True while any sink is delivering a batch."""
         with self._in_flight_lock:
             return self._in_flight > 0

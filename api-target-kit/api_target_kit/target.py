@@ -86,7 +86,7 @@ class ApiTarget(Target, abc.ABC):
         Between batches the SDK's graceful drain is safe and is used as it is.
         """
         kit: DeliveryKit | None = self.__dict__.get("kit")
-        if kit is not None and kit.delivering:
+        if kit is not None and kit.has_batch_in_flight:
             message = (
                 f"Received signal {signum} while a batch was being delivered: stopping without STATE. "
                 "Rerun the pipeline; it resumes from the last STATE (re-sent records are upserted)."
