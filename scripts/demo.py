@@ -68,7 +68,11 @@ def main() -> int:
         env["TARGET_RFMCUBE_API_URL"] = f"{SANDBOX}/v1"
         for tap in ("tap-customers", "tap-orders"):
             stream = tap.removeprefix("tap-")
-            run_env = {**env, "TARGET_RFMCUBE_SUMMARY_PATH": str(OUT / f"summary-{stream}.json")}
+            run_env = {
+                **env,
+                "TARGET_RFMCUBE_SUMMARY_PATH": str(OUT / f"summary-{stream}.json"),
+                "TARGET_RFMCUBE_REJECTS_PATH": str(OUT / f"rejects-{stream}.singer"),
+            }
             _meltano("--environment=sandbox", "run", "--full-refresh", tap, "target-rfmcube", env=run_env)
         return _report()
     finally:
@@ -80,10 +84,8 @@ def _report() -> int:
     expected = json.loads((ROOT / "demo" / "expected.json").read_text())
     received = _get("/_sandbox/summary")
     summaries = {p.stem: json.loads(p.read_text()) for p in sorted(OUT.glob("summary-*.json"))}
-    rejects_file = OUT / "rejects.singer"
-    rejects = (
-        sum('"type":"RECORD"' in line for line in rejects_file.read_text().splitlines()) if rejects_file.exists() else 0
-    )
+    rejects_files = sorted(OUT.glob("rejects-*.singer"))
+    rejects = sum('"type":"RECORD"' in line for path in rejects_files for line in path.read_text().splitlines())
     deleted = sum(s["streams"].get("customers", {}).get("deleted", 0) for s in summaries.values())
     got = {
         "customers": received["customers"],
@@ -102,7 +104,8 @@ def _report() -> int:
     for name, summary in summaries.items():
         print(f"\n=== Run summary: {name} ===")
         print(json.dumps({"status": summary["status"], "streams": summary["streams"], "api": summary["api"]}, indent=2))
-    print(f"\nRejected records (replayable Singer file): {rejects_file.relative_to(ROOT)}")
+    for path in rejects_files:
+        print(f"\nRejected records (replayable Singer file): {path.relative_to(ROOT)}")
     return 0 if got == want else 1
 
 
