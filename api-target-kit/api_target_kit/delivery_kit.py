@@ -36,6 +36,7 @@ class DeliveryKit:
         auth_headers: Mapping[str, str],
         secrets: Collection[str | None],
         status_explanations: Mapping[int, str] | None = None,
+        wait_after_bare_429: float | None = None,
         logger: logging.Logger,
     ) -> None:
         self.config = config
@@ -57,6 +58,7 @@ class DeliveryKit:
             timeout_seconds=float(config.get("request_timeout_seconds", 60)),
             max_retries=int(config.get("max_retries", 8)),
             status_explanations=status_explanations,
+            wait_after_bare_429=wait_after_bare_429,
             logger=logger,
         )
         self.rejects = RejectsWriter(config["rejects_path"], self.redact)

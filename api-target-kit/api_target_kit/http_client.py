@@ -48,6 +48,7 @@ class ApiClient:
         max_retries: int = 8,
         backoff_base_seconds: float = 0.5,
         status_explanations: Mapping[int, str] | None = None,
+        wait_after_bare_429: float | None = None,
         logger: logging.Logger | None = None,
     ) -> None:
         self.vendor = vendor
@@ -59,6 +60,8 @@ class ApiClient:
         self._redact = redact
         self._explanations = dict(status_explanations or {})
         self._backoff_base = backoff_base_seconds
+        #: Seconds to wait after a 429 without `Retry-After` (None: jittered backoff).
+        self.wait_after_bare_429 = wait_after_bare_429
         self._logger = logger or logging.getLogger(f"api_target_kit.{vendor}")
         self.session = requests.Session()
         self.session.headers.update(headers)
@@ -131,6 +134,8 @@ class ApiClient:
             self.stats.count_429()
         if is_retryable_status(status):
             retry_after = parse_retry_after(response.headers)
+            if status == 429 and retry_after is None:
+                retry_after = self.wait_after_bare_429
             if status == 429 and retry_after is not None:
                 self.limiter.hold_off(retry_after)
             raise RetryableError(f"HTTP {status} from {method} {label}: {body}", retry_after=retry_after, status=status)

@@ -29,6 +29,8 @@ class ApiTarget(Target, abc.ABC):
     entity_sinks: ClassVar[Mapping[str, type[EntitySink]]]
     #: Text added to the error of a status the vendor documents (e.g. Rfmcube's 406).
     status_explanations: ClassVar[Mapping[int, str]] = {}
+    #: Seconds to wait after a 429 that names no `Retry-After` (None: jittered backoff).
+    wait_after_bare_429: ClassVar[float | None] = None
 
     @abc.abstractmethod
     def auth_headers(self) -> dict[str, str]:
@@ -49,6 +51,7 @@ class ApiTarget(Target, abc.ABC):
             auth_headers=self.auth_headers() if self.config.get("api_key") else {},
             secrets=self.secrets(),
             status_explanations=self.status_explanations,
+            wait_after_bare_429=self.wait_after_bare_429,
             logger=self.logger,
         )
 

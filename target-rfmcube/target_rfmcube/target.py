@@ -30,6 +30,9 @@ class TargetRfmcube(ApiTarget):
     name = NAME
     vendor = "Rfmcube"
     entity_sinks: ClassVar[dict[str, Any]] = {CUSTOMERS: CustomersSink, ORDERS: OrdersSink}
+    #: Rfmcube's limit is per minute and a 429 may carry no `Retry-After`: then wait for the
+    #: next minute window (vendors/rfmcube.md §10).
+    wait_after_bare_429: ClassVar[float | None] = 60.0
     status_explanations: ClassVar[dict[int, str]] = {
         406: (
             "The Rfmcube connector behind this api_key is not of platform type "

@@ -100,6 +100,28 @@ def test_retry_after_seconds_is_honoured_and_holds_off_the_limiter(
     assert stats.retry_wait_seconds == pytest.approx(1.0)
 
 
+def test_a_429_without_retry_after_waits_the_vendors_default(server: Any, make_client: Any) -> None:
+    server.script({"status": 429}, {"body": {"ok": 1}})
+    limiter = RateLimiter(60_000)
+    client = make_client(limiter=limiter, wait_after_bare_429=0.4)
+
+    started = time.monotonic()
+    response = client.request("POST", "/items", json_body=[])
+    elapsed = time.monotonic() - started
+
+    assert response.status_code == 200
+    assert len(server.requests) == 2
+    assert elapsed >= 0.39
+    assert client.stats.retry_wait_seconds == pytest.approx(0.4)
+
+
+def test_a_429_without_retry_after_and_no_default_backs_off(server: Any, make_client: Any) -> None:
+    server.script({"status": 429}, {"body": {"ok": 1}})
+    client = make_client()
+    assert client.request("POST", "/items", json_body=[]).status_code == 200
+    assert client.stats.retry_wait_seconds < 0.05  # jittered backoff at backoff_base_seconds=0.01
+
+
 def test_retry_after_http_date_is_honoured(server: Any, make_client: Any, make_clock: Any) -> None:
     when = math.ceil(time.time()) + 1  # 1-2 s ahead (HTTP dates have whole seconds)
     server.script(
