@@ -130,14 +130,14 @@ class ApiClient:
         if status < 400 or status in ok_statuses:
             return response
         body = self._redact(response.text)[:MAX_BODY_CHARS]  # redact first: a cut key would not match
-        if status == 429:
-            self.stats.count_429()
         if is_retryable_status(status):
             retry_after = parse_retry_after(response.headers)
-            if status == 429 and retry_after is None:
-                retry_after = self.wait_after_bare_429
-            if status == 429 and retry_after is not None:
-                self.limiter.hold_off(retry_after)
+            if status == 429:
+                self.stats.count_429()
+                if retry_after is None:
+                    retry_after = self.wait_after_bare_429
+                if retry_after is not None:
+                    self.limiter.hold_off(retry_after)
             raise RetryableError(f"HTTP {status} from {method} {label}: {body}", retry_after=retry_after, status=status)
         if status in (401, 403):
             raise AuthenticationError(

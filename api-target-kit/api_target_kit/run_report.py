@@ -80,43 +80,41 @@ class RunReport:
     def tally(self, stream: str) -> StreamTally:
         """The tally of `stream` (created on first use)."""
         with self._lock:
-            return self.streams.setdefault(stream, StreamTally())
+            return self._tally(stream)
+
+    def _tally(self, stream: str) -> StreamTally:
+        """`tally` for callers that already hold the lock."""
+        return self.streams.setdefault(stream, StreamTally())
 
     def received(self, stream: str, count: int = 1) -> None:
         """Records read from the tap."""
-        tally = self.tally(stream)
         with self._lock:
-            tally.received += count
+            self._tally(stream).received += count
 
     def sent(self, stream: str, count: int = 1) -> None:
         """Records the vendor confirmed."""
-        tally = self.tally(stream)
         with self._lock:
-            tally.sent += count
+            self._tally(stream).sent += count
 
     def deleted(self, stream: str, count: int = 1) -> None:
         """Source deletes the vendor confirmed."""
-        tally = self.tally(stream)
         with self._lock:
-            tally.deleted += count
+            self._tally(stream).deleted += count
 
     def skipped(self, stream: str, reason: str, count: int = 1) -> None:
         """Records deliberately not sent (with the reason)."""
-        tally = self.tally(stream)
         with self._lock:
-            tally.skipped[reason] += count
+            self._tally(stream).skipped[reason] += count
 
     def rejected(self, stream: str, reason: str, count: int = 1) -> None:
         """Records written to the rejects file."""
-        tally = self.tally(stream)
         with self._lock:
-            tally.rejected[reason] += count
+            self._tally(stream).rejected[reason] += count
 
     def warn(self, stream: str, kind: str, count: int = 1) -> None:
         """Records delivered with a data-quality warning."""
-        tally = self.tally(stream)
         with self._lock:
-            tally.warnings[kind] += count
+            self._tally(stream).warnings[kind] += count
 
     def add_detail(self, key: str, value: Any) -> None:
         """Vendor-specific figures for the summary (for example import shortfalls)."""
