@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 
 class DeliveryError(Exception):
     """A batch could not be delivered; the run must stop without emitting STATE."""
@@ -28,6 +31,21 @@ class VendorError(DeliveryError):
         self.body = body
         self.method = method
         self.path = path
+
+    def json(self) -> Any:
+        """The error body parsed as JSON, or None when it is not JSON (or was cut short)."""
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            return None
+
+
+class OutcomeUnknownError(DeliveryError):
+    """A request that is not safe to repeat may have reached the vendor before the connection failed.
+
+    Raised instead of retrying for calls sent with `idempotent=False` (e.g. creating a
+    purchase): the caller must check whether the vendor acted before sending it again.
+    """
 
 
 class RetriesExhaustedError(DeliveryError):

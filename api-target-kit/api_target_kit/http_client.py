@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import backoff
 import requests
+import urllib3
 
 from api_target_kit.api_stats import ApiStats
-from api_target_kit.errors import AuthenticationError, RetriesExhaustedError, VendorError
+from api_target_kit.errors import AuthenticationError, OutcomeUnknownError, RetriesExhaustedError, VendorError
 from api_target_kit.rate_limit import RateLimiter
 from api_target_kit.retry_policy import (
     RetryableError,
     is_retryable_status,
+    parse_rate_limit_budget,
     parse_retry_after,
     retry_waits,
 )
@@ -27,9 +30,12 @@ MAX_BODY_CHARS = 2000
 class ApiClient:
     """Sends requests to one vendor account, within its rate limit, retrying faults.
 
-    - every attempt first takes a slot from the shared `RateLimiter`;
+    - every attempt first takes a slot from the shared `RateLimiter`; a budget the vendor
+      reports (`X-RateLimit-Remaining` / `X-RateLimit-Reset`) on any response slows it down;
     - 429, 5xx, dropped connections and timeouts are retried up to `max_retries` times,
-      honouring `Retry-After`;
+      honouring `Retry-After` (or, on a 429 without it, `X-RateLimit-Reset`);
+    - a call sent with `idempotent=False` is not repeated after a failure that may have
+      happened after the vendor received it: `OutcomeUnknownError` lets the caller check;
     - 401/403 raise `AuthenticationError` at once ("check api_key", never the key);
     - any other status >= 400 raises `VendorError` with the status and body, unless the
       caller listed it in `ok_statuses`.
@@ -73,12 +79,20 @@ class ApiClient:
         path: str,
         *,
         json_body: Any = None,
-        data: bytes | None = None,
+        data: bytes | Mapping[str, str] | None = None,
+        files: Mapping[str, tuple[str, bytes, str]] | None = None,
+        params: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
         ok_statuses: Collection[int] = (),
         endpoint: str | None = None,
+        idempotent: bool = True,
     ) -> requests.Response:
-        """Send one logical request (retried as needed) and return the final response."""
+        """Send one logical request (retried as needed) and return the final response.
+
+        `files` sends a multipart form (with `data` as its plain fields). With
+        `idempotent=False` a timeout or a connection dropped after sending raises
+        `OutcomeUnknownError` instead of sending again.
+        """
         label = endpoint or path
         send = backoff.on_exception(
             retry_waits,
@@ -90,7 +104,7 @@ class ApiClient:
             base_seconds=self._backoff_base,
         )(self._attempt)
         try:
-            return send(method, path, json_body, data, headers, ok_statuses, label)
+            return send(method, path, _Body(json_body, data, files, params, headers), ok_statuses, label, idempotent)
         except RetryableError as exc:
             raise RetriesExhaustedError(
                 f"{self.vendor} {method} {label}: gave up after {self.max_retries + 1} attempts; "
@@ -105,11 +119,10 @@ class ApiClient:
         self,
         method: str,
         path: str,
-        json_body: Any,
-        data: bytes | None,
-        headers: Mapping[str, str] | None,
+        body: _Body,
         ok_statuses: Collection[int],
         label: str,
+        idempotent: bool,
     ) -> requests.Response:
         self.limiter.acquire()
         self.stats.count_call(label)
@@ -117,38 +130,52 @@ class ApiClient:
             response = self.session.request(
                 method,
                 f"{self.base_url}{path}",
-                json=json_body,
-                data=data,
-                headers=dict(headers) if headers else None,
+                json=body.json_body,
+                data=body.data,
+                files=body.files,
+                params=body.params,
+                headers=dict(body.headers) if body.headers else None,
                 timeout=self.timeout_seconds,
             )
         except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
             # ChunkedEncodingError: the connection dropped in the middle of the answer.
             kind = "timed out" if isinstance(exc, requests.Timeout) else "connection failed"
-            raise RetryableError(f"{method} {label} {kind}: {type(exc).__name__}") from None
+            description = f"{method} {label} {kind}: {type(exc).__name__}"
+            if not idempotent and may_have_been_received(exc):
+                raise OutcomeUnknownError(
+                    f"{self.vendor} {description}; the request may have been received, so it is not repeated blindly"
+                ) from None
+            raise RetryableError(description) from None
+        self._observe_budget(response)
         status = response.status_code
         if status < 400 or status in ok_statuses:
             return response
-        body = self._redact(response.text)[:MAX_BODY_CHARS]  # redact first: a cut key would not match
+        text = self._redact(response.text)[:MAX_BODY_CHARS]  # redact first: a cut key would not match
         if is_retryable_status(status):
             retry_after = parse_retry_after(response.headers)
             if status == 429:
                 self.stats.count_429()
                 if retry_after is None:
-                    retry_after = self.wait_after_bare_429
+                    budget = parse_rate_limit_budget(response.headers)
+                    retry_after = budget[1] if budget is not None else self.wait_after_bare_429
                 if retry_after is not None:
                     self.limiter.hold_off(retry_after)
-            raise RetryableError(f"HTTP {status} from {method} {label}: {body}", retry_after=retry_after, status=status)
+            raise RetryableError(f"HTTP {status} from {method} {label}: {text}", retry_after=retry_after, status=status)
         if status in (401, 403):
             raise AuthenticationError(
                 f"{self.vendor} answered HTTP {status} to {method} {label}: check api_key "
                 "(the key is missing, wrong or revoked)"
             )
         explanation = self._explanations.get(status, "")
-        message = f"{self.vendor} answered HTTP {status} to {method} {label}: {body}"
+        message = f"{self.vendor} answered HTTP {status} to {method} {label}: {text}"
         if explanation:
             message = f"{message}. {explanation}"
-        raise VendorError(message, status=status, body=body, method=method, path=label)
+        raise VendorError(message, status=status, body=text, method=method, path=label)
+
+    def _observe_budget(self, response: requests.Response) -> None:
+        budget = parse_rate_limit_budget(response.headers)
+        if budget is not None and response.status_code != 429:
+            self.limiter.observe_budget(*budget)
 
     def _on_backoff(self, details: Any) -> None:
         exc = details.get("exception")
@@ -161,3 +188,34 @@ class ApiClient:
             self.max_retries + 1,
             getattr(exc, "description", type(exc).__name__),
         )
+
+
+@dataclass(frozen=True)
+class _Body:
+    """What one request carries besides its method and path."""
+
+    json_body: Any
+    data: bytes | Mapping[str, str] | None
+    files: Mapping[str, tuple[str, bytes, str]] | None
+    params: Mapping[str, str] | None
+    headers: Mapping[str, str] | None
+
+
+def may_have_been_received(exc: BaseException) -> bool:
+    """False only when the connection failed before anything was sent (refused, connect timeout)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return False
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, urllib3.exceptions.NewConnectionError):
+            return False
+        reason = getattr(current, "reason", None)
+        if isinstance(reason, BaseException) and id(reason) not in seen:
+            current = reason
+            continue
+        args = getattr(current, "args", ())
+        nested = next((a for a in args if isinstance(a, BaseException)), None)
+        current = nested or current.__cause__ or current.__context__
+    return True

@@ -27,9 +27,11 @@ def json_default(value: Any) -> Any:
     raise TypeError(f"cannot serialise {type(value).__name__} to JSON")
 
 
-def dumps_bytes(value: Any) -> bytes:
+def dumps_bytes(value: Any, *, sort_keys: bool = False) -> bytes:
     """Compact JSON as UTF-8 bytes (what goes on the wire and is measured for size limits)."""
-    return json.dumps(value, default=json_default, separators=(",", ":"), ensure_ascii=False).encode()
+    return json.dumps(
+        value, default=json_default, separators=(",", ":"), ensure_ascii=False, sort_keys=sort_keys
+    ).encode()
 
 
 def dumps_text(value: Any) -> str:

@@ -3,6 +3,10 @@
 Every API call (retries and status polls included) takes a slot first. Slots are handed
 out evenly spaced at `max_requests_per_minute`, less a small headroom, so a run never
 bursts past the vendor's per-minute limit however many sink threads are draining.
+
+Where the vendor reports what is left of a budget it shares with other integrations
+(Connectif's `X-RateLimit-Remaining` / `X-RateLimit-Reset`), `observe_budget` stretches the
+spacing so that the calls left last until the window resets.
 """
 
 from __future__ import annotations
@@ -10,6 +14,9 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+
+#: Calls of the vendor's reported remaining budget left for others (jitter, in-flight calls).
+BUDGET_RESERVE = 1
 
 #: Share of the limit kept free so that network jitter cannot push two paced requests
 #: into the same vendor window (2% keeps the achieved rate within 5% of the limit).
@@ -35,6 +42,9 @@ class RateLimiter:
         self._sleep = sleep
         self._lock = threading.Lock()
         self._next_slot = 0.0
+        self._last_slot = 0.0
+        self._budget_interval = 0.0
+        self._budget_until = 0.0
         self.waited_seconds = 0.0
         self.granted = 0
 
@@ -43,7 +53,11 @@ class RateLimiter:
         with self._lock:
             now = self._clock()
             slot = max(now, self._next_slot)
-            self._next_slot = slot + self.interval
+            spacing = self.interval
+            if slot < self._budget_until:
+                spacing = max(spacing, self._budget_interval)
+            self._next_slot = slot + spacing
+            self._last_slot = slot
             wait = slot - now
             self.waited_seconds += wait
             self.granted += 1
@@ -55,6 +69,23 @@ class RateLimiter:
         """Give out no slot for `seconds` from now (the vendor said to wait, e.g. 429)."""
         with self._lock:
             self._next_slot = max(self._next_slot, self._clock() + seconds)
+
+    def observe_budget(self, remaining: int, reset_in_seconds: float) -> None:
+        """The vendor says `remaining` calls are left until its window resets in `reset_in_seconds`.
+
+        Spread what is left (less `BUDGET_RESERVE`) over the time to the reset; with nothing
+        left, give out no slot before the reset.
+        """
+        reset_in_seconds = max(reset_in_seconds, 0.0)
+        usable = remaining - BUDGET_RESERVE
+        with self._lock:
+            now = self._clock()
+            if usable <= 0:
+                self._next_slot = max(self._next_slot, now + reset_in_seconds)
+                return
+            self._budget_interval = reset_in_seconds / usable
+            self._budget_until = now + reset_in_seconds
+            self._next_slot = max(self._next_slot, self._last_slot + self._budget_interval)
 
     def seconds_for(self, calls: int) -> float:
         """How long `calls` requests take at this pace."""

@@ -52,6 +52,28 @@ def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -
     return min(max(seconds, 0.0), MAX_RETRY_AFTER_SECONDS)
 
 
+def parse_rate_limit_budget(headers: Mapping[str, str], *, now: float | None = None) -> tuple[int, float] | None:
+    """`(remaining, seconds until reset)` from `X-RateLimit-Remaining` / `X-RateLimit-Reset`, or None.
+
+    `X-RateLimit-Reset` is read as Unix epoch seconds (Connectif's documented form); a value
+    too small to be an epoch is read as seconds from now.
+    """
+    remaining_text = headers.get("X-RateLimit-Remaining")
+    reset_text = headers.get("X-RateLimit-Reset")
+    if remaining_text is None or reset_text is None:
+        return None
+    try:
+        remaining = int(float(remaining_text.strip()))
+        reset = float(reset_text.strip())
+    except ValueError:
+        return None
+    if math.isnan(reset):
+        return None
+    if reset > 1_000_000_000:  # an epoch timestamp
+        reset -= time.time() if now is None else now
+    return remaining, min(max(reset, 0.0), MAX_RETRY_AFTER_SECONDS)
+
+
 def retry_waits(
     *, base_seconds: float = 0.5, max_seconds: float = 60.0, rng: random.Random | None = None
 ) -> Generator[float, Any, None]:

@@ -10,6 +10,7 @@ from typing import Any
 
 from api_target_kit.errors import DeliveryError
 from api_target_kit.http_client import ApiClient
+from api_target_kit.polling import PollSchedule
 
 DONE = "completed"
 FAILED = ("failed", "error")
@@ -39,26 +40,6 @@ class ProcessResult:
         }
 
 
-@dataclass
-class PollSchedule:
-    """Growing intervals between polls: polls count against the 60/min budget too."""
-
-    first_seconds: float = 1.0
-    growth: float = 1.5
-    max_seconds: float = 30.0
-    timeout_seconds: float = 3600.0
-
-    def intervals(self) -> Callable[[], float]:
-        """A function returning the next interval each time it is called."""
-        current = [self.first_seconds / self.growth]
-
-        def next_interval() -> float:
-            current[0] = min(current[0] * self.growth, self.max_seconds)
-            return current[0]
-
-        return next_interval
-
-
 def start_import(client: ApiClient, body: bytes) -> Any:
     """POST the import; return its process id."""
     response = client.request("POST", "/import", data=body, endpoint="/import")
@@ -77,7 +58,7 @@ def await_process(
     sleep: Callable[[float], None] = time.sleep,
 ) -> ProcessResult:
     """Poll until `completed` (returned), `failed`/`error` or the timeout (raised)."""
-    started = time.monotonic()
+    timed_out = schedule.deadline()
     next_interval = schedule.intervals()
     while True:
         sleep(next_interval())
@@ -100,7 +81,7 @@ def await_process(
             )
         if status not in IN_PROGRESS:
             logger.warning("Rfmcube import process %s has unknown status %r; still waiting", process_id, status)
-        if time.monotonic() - started > schedule.timeout_seconds:
+        if timed_out():
             raise ImportFailedError(
                 f"Rfmcube import process {process_id} did not complete within {schedule.timeout_seconds:.0f}s "
                 f"(last status {status!r}); no STATE was emitted for its batch. Rerun later, or raise "

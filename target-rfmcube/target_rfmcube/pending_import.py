@@ -18,8 +18,9 @@ from api_target_kit.batching import OversizedItem, chunk_by_size
 from api_target_kit.delivery_kit import DeliveryKit
 from api_target_kit.errors import VendorError
 from api_target_kit.json_payload import dumps_bytes
+from api_target_kit.polling import PollSchedule
 from target_rfmcube.customer_index import CustomerIndex
-from target_rfmcube.import_process import PollSchedule, await_process, start_import
+from target_rfmcube.import_process import await_process, start_import
 from target_rfmcube.payloads import (
     customer_payload,
     customer_stub,

@@ -7,11 +7,11 @@ from typing import Any, ClassVar
 
 from singer_sdk import typing as th
 
+from api_target_kit.polling import PollSchedule
 from api_target_kit.settings import common_settings, properties_schema
 from api_target_kit.target import ApiTarget
 from target_rfmcube.customer_index import CustomerIndex
 from target_rfmcube.entities import CUSTOMERS, ORDERS
-from target_rfmcube.import_process import PollSchedule
 from target_rfmcube.pending_import import ImportOptions, PendingImport
 from target_rfmcube.sinks import CustomersSink, OrdersSink
 
