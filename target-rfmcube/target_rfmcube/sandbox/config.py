@@ -1,136 +1,29 @@
-"""Configuration dataclasses for the Rfmcube sandbox: server settings and fault injection."""
+"""Configuration of the Rfmcube sandbox: the kit's server settings plus import processes and connector."""
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
-RATE_FIELDS: tuple[str, ...] = (
-    "rate_429",
-    "rate_5xx",
-    "rate_drop",
-    "rate_drop_after",
-    "rate_stall",
-)
-"""The per-request random fault shares, in the order they are drawn."""
+from api_target_kit.sandbox import BaseSandboxConfig, FaultConfig, is_number
 
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _check_fail_rule(index: int, rule: object) -> dict[str, Any]:
-    """Validate one ``fail_next`` rule and return it normalised (path and count filled in)."""
-    where = f"fail_next[{index}]"
-    if not isinstance(rule, Mapping):
-        raise TypeError(f"{where} must be an object")
-    unknown = set(rule) - {"status", "path", "count"}
-    if unknown:
-        raise ValueError(f"{where} has unknown keys: {sorted(unknown)}")
-    status: Any = rule.get("status")
-    if not _is_int(status) or not 100 <= status <= 599:
-        raise ValueError(f"{where}.status must be an HTTP status code")
-    path = rule.get("path")
-    if path is not None and not isinstance(path, str):
-        raise ValueError(f"{where}.path must be a string or null")
-    count: Any = rule.get("count", 1)
-    if not _is_int(count) or count < 1:
-        raise ValueError(f"{where}.count must be a positive integer")
-    return {"status": status, "path": path, "count": count}
+__all__ = ["FaultConfig", "SandboxConfig"]
 
 
 @dataclass
-class FaultConfig:
-    """Fault injection settings. Everything defaults to off; random draws use ``random.Random(seed)``.
+class SandboxConfig(BaseSandboxConfig):
+    """Server settings: the kit's plus import processes and the connector type.
 
-    ``fail_next`` holds rules ``{"status": int, "path": str | None, "count": int}``: the next
-    ``count`` API requests whose path matches (``None`` matches any) are answered with ``status``.
+    ``process_seconds`` is how long an import process takes; a ``connector_type`` other than
+    ``"api"`` makes every authenticated request fail with 406.
     """
 
-    rate_429: float = 0.0
-    retry_after_seconds: int = 1
-    rate_5xx: float = 0.0
-    rate_drop: float = 0.0
-    rate_drop_after: float = 0.0
-    rate_stall: float = 0.0
-    stall_seconds: float = 10.0
-    fail_imports: int = 0
-    short_imports: int = 0
-    stall_imports: bool = False
-    fail_next: list[dict[str, Any]] = field(default_factory=list)
-    seed: int = 1
-
-    def __post_init__(self) -> None:
-        """Validate the settings; raise ``ValueError`` or ``TypeError`` when one is invalid."""
-        for name in RATE_FIELDS:
-            value = getattr(self, name)
-            if not _is_number(value) or not 0.0 <= float(value) <= 1.0:
-                raise ValueError(f"{name} must be a number between 0 and 1")
-        if sum(float(getattr(self, name)) for name in RATE_FIELDS) > 1.0 + 1e-9:
-            raise ValueError("the rate_* shares must add up to at most 1")
-        if not _is_int(self.retry_after_seconds) or self.retry_after_seconds < 0:
-            raise ValueError("retry_after_seconds must be a non-negative integer")
-        if not _is_number(self.stall_seconds) or self.stall_seconds < 0:
-            raise ValueError("stall_seconds must be a non-negative number")
-        for name in ("fail_imports", "short_imports"):
-            value = getattr(self, name)
-            if not _is_int(value) or value < 0:
-                raise ValueError(f"{name} must be a non-negative integer")
-        if not isinstance(self.stall_imports, bool):
-            raise TypeError("stall_imports must be a boolean")
-        if not _is_int(self.seed):
-            raise ValueError("seed must be an integer")
-        if not isinstance(self.fail_next, list):
-            raise TypeError("fail_next must be a list")
-        self.fail_next = [_check_fail_rule(i, rule) for i, rule in enumerate(self.fail_next)]
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> FaultConfig:
-        """Build a config from JSON-like data; bad or unknown keys raise ``ValueError``/``TypeError``."""
-        if not isinstance(data, Mapping):
-            raise TypeError("faults must be a JSON object")
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise ValueError(f"unknown fault settings: {sorted(unknown)}")
-        return cls(**dict(data))
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the settings as a JSON-ready dict."""
-        return dataclasses.asdict(self)
-
-
-@dataclass
-class SandboxConfig:
-    """Server settings. ``api_key`` is left out of ``repr`` so it is never printed by accident."""
-
-    api_key: str = field(default="sandbox-key", repr=False)
-    rate_limit: int = 60
-    window_seconds: float = 60.0
     process_seconds: float = 0.5
-    max_request_bytes: int = 50_000_000
     connector_type: str = "api"
-    faults: FaultConfig = field(default_factory=FaultConfig)
 
     def __post_init__(self) -> None:
         """Validate the settings; raise ``ValueError`` or ``TypeError`` when one is invalid."""
-        if not isinstance(self.api_key, str) or not self.api_key:
-            raise ValueError("api_key must be a non-empty string")
-        if not _is_int(self.rate_limit) or self.rate_limit < 1:
-            raise ValueError("rate_limit must be a positive integer")
-        if not _is_number(self.window_seconds) or self.window_seconds <= 0:
-            raise ValueError("window_seconds must be a positive number")
-        if not _is_number(self.process_seconds) or self.process_seconds < 0:
+        super().__post_init__()
+        if not is_number(self.process_seconds) or self.process_seconds < 0:
             raise ValueError("process_seconds must be a non-negative number")
-        if not _is_int(self.max_request_bytes) or self.max_request_bytes < 0:
-            raise ValueError("max_request_bytes must be a non-negative integer")
         if not isinstance(self.connector_type, str):
             raise TypeError("connector_type must be a string")
-        if not isinstance(self.faults, FaultConfig):
-            raise TypeError("faults must be a FaultConfig")

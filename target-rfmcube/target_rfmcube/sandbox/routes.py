@@ -10,9 +10,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .faults import FaultInjector
+from api_target_kit.sandbox import FaultInjector, Response, message
+
 from .processes import ProcessRegistry, count_orders
-from .response import Response, message
 from .store import Store
 from .validation import customer_error, flag_error, is_order_id, order_error
 

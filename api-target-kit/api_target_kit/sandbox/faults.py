@@ -5,9 +5,11 @@ from __future__ import annotations
 import copy
 import enum
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from .config import FaultConfig
+from .fault_config import FaultConfig
+from .request import api_path
+from .response import Headers
 
 SERVER_ERRORS: tuple[int, ...] = (500, 502, 503)
 
@@ -24,36 +26,29 @@ class FaultAction(enum.Enum):
 
 @dataclass(frozen=True)
 class FaultDecision:
-    """One decision; ``status``/``headers`` apply to ``RESPOND``, ``stall_seconds`` to ``STALL``."""
+    """One decision; ``status``/``message``/``headers`` apply to ``RESPOND``, ``stall_seconds`` to ``STALL``."""
 
     action: FaultAction
     status: int = 0
     message: str = ""
-    headers: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    headers: Headers = ()
     stall_seconds: float = 0.0
 
 
 NO_FAULT = FaultDecision(FaultAction.NONE)
 
 
-def _normalise_rule_path(path: str) -> str:
-    if path == "/v1" or path.startswith("/v1/"):
-        path = path[3:]
-    return path.rstrip("/") or "/"
-
-
-def _rule_matches(rule_path: str | None, api_path: str) -> bool:
-    if rule_path is None:
-        return True
-    wanted = _normalise_rule_path(rule_path)
-    return api_path == wanted or api_path.startswith(wanted + "/")
-
-
 class FaultInjector:
-    """Holds a :class:`FaultConfig` plus its consumable state (remaining failures, the RNG)."""
+    """Holds a :class:`FaultConfig` plus its consumable state (remaining failures, the RNG).
 
-    def __init__(self, config: FaultConfig) -> None:
+    Request paths and ``fail_next`` rule paths are compared below ``api_prefix`` (a rule
+    ``"/v1/import"`` and a rule ``"/import"`` are the same when the prefix is ``"/v1"``), with
+    trailing ``/`` ignored; a rule matches its path and everything under it.
+    """
+
+    def __init__(self, config: FaultConfig, api_prefix: str = "") -> None:
         """Start from ``config``; see :meth:`replace`."""
+        self._prefix = api_prefix
         self.replace(config)
 
     def replace(self, config: FaultConfig) -> None:
@@ -65,7 +60,7 @@ class FaultInjector:
         self._short_imports_left = config.short_imports
 
     def current(self) -> FaultConfig:
-        """Return the config as it stands now (``fail_next`` and ``fail_imports`` show what is left)."""
+        """Return the config as it stands now (``fail_next`` and ``*_imports`` show what is left)."""
         return FaultConfig(
             **{
                 **self._config.to_dict(),
@@ -77,7 +72,7 @@ class FaultInjector:
 
     @property
     def stall_imports(self) -> bool:
-        """Tell whether import processes are currently held in ``running``."""
+        """Tell whether import jobs are currently held running."""
         return self._config.stall_imports
 
     def take_import_failure(self) -> bool:
@@ -88,16 +83,17 @@ class FaultInjector:
         return False
 
     def take_short_import(self) -> bool:
-        """Consume one of the ``short_imports``; ``True`` if this import skips its first customer."""
+        """Consume one of the ``short_imports``; ``True`` if this import skips its first record."""
         if self._short_imports_left > 0:
             self._short_imports_left -= 1
             return True
         return False
 
-    def decide(self, api_path: str) -> FaultDecision:
-        """Apply the first matching ``fail_next`` rule, else at most one random fault."""
+    def decide(self, path: str) -> FaultDecision:
+        """Apply the first ``fail_next`` rule matching ``path``, else draw at most one random fault."""
+        below = self._normalise(path)
         for rule in self._fail_next:
-            if rule["count"] > 0 and _rule_matches(rule["path"], api_path):
+            if rule["count"] > 0 and self._matches(rule["path"], below):
                 rule["count"] -= 1
                 self._fail_next = [r for r in self._fail_next if r["count"] > 0]
                 return self._respond(int(rule["status"]), "injected failure (fail_next)")
@@ -120,8 +116,19 @@ class FaultInjector:
             return FaultDecision(FaultAction.STALL, stall_seconds=float(cfg.stall_seconds))
         return NO_FAULT
 
+    def _normalise(self, path: str) -> str:
+        """Return ``path`` below the API prefix (as it is, outside it), without trailing ``/``."""
+        below = api_path(path, self._prefix)
+        return below if below is not None else path.rstrip("/") or "/"
+
+    def _matches(self, rule_path: str | None, path: str) -> bool:
+        if rule_path is None:
+            return True
+        wanted = self._normalise(rule_path)
+        return path == wanted or path.startswith(wanted + "/")
+
     def _respond(self, status: int, message: str) -> FaultDecision:
-        headers: tuple[tuple[str, str], ...] = ()
+        headers: Headers = ()
         if status == 429:
             headers = (("Retry-After", str(self._config.retry_after_seconds)),)
         return FaultDecision(FaultAction.RESPOND, status=status, message=message, headers=headers)

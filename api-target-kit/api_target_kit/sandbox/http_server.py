@@ -1,4 +1,8 @@
-"""HTTP layer: a threading HTTP/1.1 keep-alive server that hands requests to :class:`SandboxCore`."""
+"""HTTP layer: a threading HTTP/1.1 keep-alive server that hands requests to a :class:`SandboxCore`.
+
+Paths under ``/_sandbox`` go to the admin endpoints; everything else becomes an
+:class:`ApiRequest` for :meth:`SandboxCore.handle_api`.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,11 @@ import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, cast
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from .admin import handle_admin, is_admin_path
-from .core import ApiRequest, SandboxCore
+from .core import SandboxCore
+from .request import ApiRequest, lower_case_headers
 from .response import Response, message
 
 ADMIN_MAX_BYTES = 10_000_000
@@ -26,7 +31,7 @@ class SandboxHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
 
-    def __init__(self, address: tuple[str, int], core: SandboxCore) -> None:
+    def __init__(self, address: tuple[str, int], core: SandboxCore[Any]) -> None:
         """Bind to ``address`` and serve ``core``."""
         super().__init__(address, SandboxRequestHandler)
         self.core = core
@@ -53,10 +58,9 @@ class SandboxHTTPServer(ThreadingHTTPServer):
 
 
 class SandboxRequestHandler(BaseHTTPRequestHandler):
-    """Reads the body, routes to the admin endpoints or the API pipeline, writes JSON."""
+    """Reads the body, routes to the admin endpoints or the API pipeline, writes the response."""
 
     protocol_version = "HTTP/1.1"
-    server_version = "RfmcubeSandbox/1.0"
     timeout = 300
     wbufsize = -1  # buffered: headers and body leave in one write (no Nagle/delayed-ACK stall)
 
@@ -78,12 +82,16 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
         except OSError:
             pass
 
+    def version_string(self) -> str:
+        """Return the ``Server`` header: the core's ``server_name`` and the Python version."""
+        return f"{self._sandbox.core.server_name} {self.sys_version}"
+
     def log_message(self, format: str, *args: Any) -> None:
         """Stay quiet; the request log is available under ``/_sandbox/requests``."""
 
     def _dispatch(self) -> None:
-        path = urlsplit(self.path).path
-        admin = is_admin_path(path)
+        url = urlsplit(self.path)
+        admin = is_admin_path(url.path)
         limit = ADMIN_MAX_BYTES if admin else self._sandbox.core.config.max_request_bytes
         try:
             try:
@@ -92,13 +100,13 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
                 self._send(message(400, str(exc)), close=True)
                 return
             if admin:
-                self._send(handle_admin(self._sandbox.core, self.command, path, body))
+                self._send(handle_admin(self._sandbox.core, self.command, url.path, body))
                 return
             request = ApiRequest(
                 method=self.command,
-                path=path,
-                api_key=self.headers.get("api-key"),
-                content_type=self.headers.get("Content-Type"),
+                path=url.path,
+                query=parse_qs(url.query, keep_blank_values=True),
+                headers=lower_case_headers(self.headers.items()),
                 body=body,
                 size=size,
             )
@@ -164,7 +172,7 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
     def _send(self, response: Response, *, close: bool = False) -> None:
         payload = response.encode()
         self.send_response(response.status)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", response.content_type)
         self.send_header("Content-Length", str(len(payload)))
         for name, value in response.headers:
             self.send_header(name, value)

@@ -1,11 +1,11 @@
-"""Admin endpoints under ``/_sandbox``: no api-key, no rate limit, no fault injection."""
+"""Admin endpoints under ``/_sandbox``: no auth, no rate limit, no fault injection, not logged."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from .config import FaultConfig
+from .fault_config import FaultConfig
 from .jsonbody import InvalidJsonError, parse_json
 from .response import Response, message
 
@@ -16,7 +16,7 @@ class AdminBackend(Protocol):
     """What the admin endpoints need from the sandbox core."""
 
     def snapshot(self) -> dict[str, Any]:
-        """Return stored data and processes."""
+        """Return the stored data."""
 
     def summary(self) -> dict[str, Any]:
         """Return counts."""
@@ -31,7 +31,7 @@ class AdminBackend(Protocol):
         """Replace the fault config."""
 
     def reset(self) -> None:
-        """Clear data, processes and the request log."""
+        """Clear the data, the request log and the rate window."""
 
 
 def is_admin_path(path: str) -> bool:
