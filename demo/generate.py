@@ -5,20 +5,27 @@ Running ``python demo/generate.py`` (re)writes, next to this file:
 - ``customers.jsonl``: Italian and Czech shop customers, sorted by ``id``;
 - ``orders.jsonl``: their orders plus a few guest orders, sorted by ``createdAt``;
 - ``expected.json``: the input counts and the counts the loaded Rfmcube account
-  (the sandbox) must end with.
+  (the sandbox) must end with;
+- ``ecomail/`` and ``connectif/``: the same shop seen by target-ecomail and
+  target-connectif (see ``ecomail_view.py`` and ``connectif_view.py``), each with its
+  own ``expected.json``.
 
-Everything comes from one ``random.Random(SEED)`` and a fixed reference date, so
-two runs write byte-identical files. Only the standard library is used.
+The shop comes from one ``random.Random(SEED)`` and a fixed reference date. The facts
+only the vendor views need (birthdays, streets...) and the views' own choices come from
+separate ``random.Random`` instances with their own seeds, so they never shift the
+shop's sequence. Two runs write byte-identical files. Only the standard library is used.
 """
 
 from __future__ import annotations
 
 import json
 import random
+import re
+import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta, timezone
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import TypeAlias, TypeVar
@@ -890,6 +897,281 @@ def order_record(order: OrderDraft, catalogue: Catalogue) -> JsonObject:
     return apply_order_defect(record, order.defect)
 
 
+# ---------------------------------------------------- shop facts for the vendor views
+# The vendor views (``ecomail_view.py``, ``connectif_view.py``) show the same shop. The
+# facts they need beyond the rfmcube files (birthday, street, loyalty tier...) are drawn
+# here, per customer, from a ``random.Random`` seeded with the customer's id: they never
+# touch the shop's sequence, and both views see the same birthday for the same person.
+
+SHOP_NAMES = {"IT": "shop.it", "CZ": "shop.cz"}
+STOREFRONTS = {"IT": "https://shop.example.it", "CZ": "https://shop.example.cz"}
+VAT_PERCENT = {"IT": 22, "CZ": 21}
+CZK_PER_EUR = 25
+TIERS = ((20, "platinum"), (6, "gold"), (2, "silver"), (0, "bronze"))
+BIRTHDAY_SHARE = 0.75
+COMPANY_SHARE = 0.03
+
+IT_STREETS = (
+    "Via Roma", "Via Garibaldi", "Via Mazzini", "Via Cavour", "Corso Italia", "Via Dante",
+    "Via Verdi", "Viale della Repubblica", "Via XX Settembre", "Via Marconi",
+    "Via Vittorio Emanuele II", "Piazza della Libertà",
+)  # fmt: skip
+CZ_STREETS = (
+    "Husova", "Masarykova", "Nádražní", "Palackého", "Komenského", "Školní", "Sokolská",
+    "Jiráskova", "Havlíčkova", "Smetanova", "Žižkova", "Na Příkopě",
+)  # fmt: skip
+POSTCODES = {
+    "Milano": ("20121", "20135", "20144", "20159"), "Roma": ("00184", "00153", "00197", "00162"),
+    "Torino": ("10121", "10138"), "Napoli": ("80121", "80134"), "Bologna": ("40121", "40137"),
+    "Firenze": ("50121", "50134"), "Genova": ("16121", "16145"), "Palermo": ("90133", "90141"),
+    "Bari": ("70121", "70126"), "Verona": ("37121", "37138"), "Padova": ("35121", "35137"),
+    "Brescia": ("25121", "25128"), "Bergamo": ("24121", "24128"), "Catania": ("95124", "95131"),
+    "Trieste": ("34121", "34137"), "Cagliari": ("09124", "09131"), "Parma": ("43121", "43126"),
+    "Lecce": ("73100",), "Forlì": ("47121", "47122"), "Cantù": ("22063",),
+    "Praha": ("110 00", "120 00", "130 00", "140 00", "150 00", "160 00", "170 00", "180 00", "190 00"),
+    "Brno": ("602 00", "612 00", "615 00", "625 00"), "Ostrava": ("702 00", "708 00", "709 00"),
+    "Plzeň": ("301 00", "323 00", "326 00"), "Liberec": ("460 01", "460 07"), "Olomouc": ("779 00",),
+    "České Budějovice": ("370 01", "370 05"), "Hradec Králové": ("500 02", "500 03"),
+    "Ústí nad Labem": ("400 01", "400 03"), "Pardubice": ("530 02", "530 03"),
+    "Zlín": ("760 01", "760 05"), "Kladno": ("272 01",), "Mladá Boleslav": ("293 01",),
+    "Jihlava": ("586 01",), "Karlovy Vary": ("360 01", "360 17"), "Frýdek-Místek": ("738 01",),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What the shop knows of a customer beyond the rfmcube export."""
+
+    female: bool
+    birthday: date | None
+    street: str
+    postcode: str
+    company: str | None
+    order_count: int
+    spent_eur: Decimal
+    tier: str
+
+
+@dataclass(frozen=True)
+class Shop:
+    """The generated shop, as the vendor views read it."""
+
+    catalogue: Catalogue
+    customers: tuple[CustomerDraft, ...]
+    orders: tuple[OrderDraft, ...]
+    profiles: dict[str, Profile]
+
+    def deleted_customers(self) -> list[CustomerDraft]:
+        """The customers deleted at the source, in deletion order."""
+        deleted = [c for c in self.customers if c.deleted_at is not None]
+        return sorted(deleted, key=lambda c: (c.deleted_at or END, c.cid))
+
+    def orderless_customers(self) -> list[CustomerDraft]:
+        """Customers not deleted at the source who have no order, in id order."""
+        buyers = {o.customer_id for o in self.orders}
+        return [c for c in self.customers if c.deleted_at is None and c.cid not in buyers]
+
+
+def fact_rng(*parts: str) -> random.Random:
+    """A generator of its own for one kind of fact, seeded from SEED and ``parts``."""
+    return random.Random(":".join((str(SEED), *parts)))
+
+
+def birth_year(rng: random.Random, email: str) -> int:
+    """The year in the e-mail address when it looks like one, else a plausible year."""
+    match = re.search(r"(\d+)@", email)
+    if match and 1955 <= int(match.group(1)) <= 2006:
+        return int(match.group(1))
+    return rng.randint(1955, 2004)
+
+
+def draw_birthday(rng: random.Random, email: str) -> date | None:
+    """A birthday for most customers; some never told the shop."""
+    year = birth_year(rng, email)
+    if rng.random() >= BIRTHDAY_SHARE:
+        return None
+    return date(year, 1, 1) + timedelta(days=rng.randint(0, 364))
+
+
+def tier_of(order_count: int) -> str:
+    """The loyalty tier earned by a number of orders."""
+    return next(name for floor, name in TIERS if order_count >= floor)
+
+
+def in_eur(amount: Decimal, market: Market) -> Decimal:
+    """An amount of the market's currency in EUR (about 25 CZK per EUR)."""
+    return amount if market.currency == "EUR" else amount / CZK_PER_EUR
+
+
+def customer_profile(customer: CustomerDraft, orders: list[OrderDraft]) -> Profile:
+    """Draw a customer's extra facts from a generator seeded with the customer's id."""
+    rng = fact_rng("profile", customer.cid)
+    market = customer.market
+    birthday = draw_birthday(rng, customer.email)
+    if market.country == "IT":
+        street = f"{rng.choice(IT_STREETS)} {rng.randint(1, 180)}"
+        company = f"{customer.lastname} S.r.l."
+    else:
+        street = f"{rng.choice(CZ_STREETS)} {rng.randint(100, 2999)}/{rng.randint(1, 60)}"
+        company = f"{customer.lastname} s.r.o."
+    postcode = rng.choice(POSTCODES[customer.place.city])
+    completed = [o for o in orders if o.status == "completed"]
+    spent = sum((in_eur(order_totals(o)[0], o.market) for o in completed), Decimal(0))
+    return Profile(
+        female=customer.firstname in market.female_first,
+        birthday=birthday,
+        street=street,
+        postcode=postcode,
+        company=company if rng.random() < COMPANY_SHARE else None,
+        order_count=len(orders),
+        spent_eur=spent.quantize(CENT, rounding=ROUND_HALF_UP),
+        tier=tier_of(len(orders)),
+    )
+
+
+def build_shop(catalogue: Catalogue, customers: list[CustomerDraft], orders: list[OrderDraft]) -> Shop:
+    """Bundle the shop with each customer's profile."""
+    by_customer: dict[str, list[OrderDraft]] = {c.cid: [] for c in customers}
+    for order in orders:
+        if order.customer_id is not None:
+            by_customer[order.customer_id].append(order)
+    profiles = {c.cid: customer_profile(c, by_customer[c.cid]) for c in customers}
+    return Shop(catalogue, tuple(customers), tuple(orders), profiles)
+
+
+def product_title(product: Product, language: str) -> str:
+    """The product's name in a shop language."""
+    return product.name_it if language == "it" else product.name_cs
+
+
+def category_names(catalogue: Catalogue, leaf: int, language: str) -> list[str]:
+    """The names of the categories from the root down to ``leaf``."""
+    return [c.name_it if language == "it" else c.name_cs for c in category_path(catalogue, leaf)]
+
+
+def url_slug(text: str) -> str:
+    """A URL slug: lower-case ASCII words joined by hyphens."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    kept = "".join(ch if ch.isascii() and ch.isalnum() else " " for ch in decomposed if not unicodedata.combining(ch))
+    return "-".join(kept.split())
+
+
+def vat_part(amount: Decimal, market: Market) -> Decimal:
+    """The VAT included in a gross amount (22% in Italy, 21% in Czechia)."""
+    rate = VAT_PERCENT[market.country]
+    return (amount * rate / (100 + rate)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+TIMESTAMP_STYLES = ("Z", "+00:00", "millis")
+TIMESTAMP_STYLE_WEIGHTS = (85, 8, 7)
+
+
+def varied_timestamp(rng: random.Random, moment: datetime, local: bool) -> str:
+    """ISO-8601 in one of the forms taps produce: ``Z``, ``+00:00``, ``.000Z`` or a local offset."""
+    if local:
+        return format_timestamp(moment, True)
+    style = weighted(rng, TIMESTAMP_STYLES, TIMESTAMP_STYLE_WEIGHTS)
+    if style == "+00:00":
+        return moment.isoformat(timespec="seconds")
+    if style == "millis":
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return format_timestamp(moment, False)
+
+
+# ------------------------------------------------------------------ vendor view files
+
+
+@dataclass
+class StreamFile:
+    """One JSONL file of a vendor view: records to load, then source deletes.
+
+    ``defects`` lists, for each record the target must reject, its key (None when the
+    key is what is missing) and the field the reject reason must name.
+    """
+
+    name: str
+    records: list[JsonObject] = field(default_factory=list)
+    deletes: list[JsonObject] = field(default_factory=list)
+    defects: list[tuple[JsonValue, str]] = field(default_factory=list)
+
+    def lines(self) -> list[JsonObject]:
+        """The file's lines: the records, then the deletes (each already sorted)."""
+        return [*self.records, *self.deletes]
+
+    def input_counts(self) -> JsonObject:
+        """Lines, records to load, deletes and deliberate defects of the file."""
+        return {
+            "lines": len(self.records) + len(self.deletes),
+            "records": len(self.records),
+            "deletes": len(self.deletes),
+            "defects": len(self.defects),
+        }
+
+
+@dataclass(frozen=True)
+class VendorView:
+    """The files of one vendor's demo directory and the figures its sandbox must reach."""
+
+    directory: str
+    streams: tuple[StreamFile, ...]
+    sandbox: JsonObject
+    settings: JsonObject = field(default_factory=dict)
+
+    def expected(self) -> JsonObject:
+        """The ``expected.json`` document: input counts, sandbox figures, rejects."""
+        defects: list[JsonObject] = [
+            {"stream": s.name, "key": key, "field": name} for s in self.streams for key, name in s.defects
+        ]
+        defects.sort(key=lambda d: (str(d["stream"]), str(d["key"] or ""), str(d["field"])))
+        expected: JsonObject = {
+            "input": {s.name: s.input_counts() for s in self.streams},
+            "sandbox": self.sandbox,
+            "rejects": len(defects),
+            "rejects_by_stream": {s.name: len(s.defects) for s in self.streams},
+            "defects": list[JsonValue](defects),
+        }
+        if self.settings:
+            expected["settings"] = self.settings
+        return expected
+
+
+def delete_line(record: JsonObject, keys: Sequence[str], deleted_at: str, full: bool) -> JsonObject:
+    """A source delete of ``record``: its keys (or all its fields) and ``_sdc_deleted_at``."""
+    kept = dict(record) if full else {k: record[k] for k in keys}
+    kept["_sdc_deleted_at"] = deleted_at
+    return kept
+
+
+def in_deletion_order(removals: list[tuple[datetime, str, JsonObject]]) -> list[JsonObject]:
+    """Delete lines sorted by deletion moment, then key: ``(moment, key, line)`` triples."""
+    return [line for _, _, line in sorted(removals, key=lambda r: (r[0], r[1]))]
+
+
+def write_view(view: VendorView) -> JsonObject:
+    """Write a vendor view's JSONL files and expected.json; return the expectations."""
+    directory = OUT_DIR / view.directory
+    directory.mkdir(exist_ok=True)
+    for stream in view.streams:
+        write_jsonl(directory / f"{stream.name}.jsonl", stream.lines())
+    expected = view.expected()
+    write_json(directory / "expected.json", expected)
+    return expected
+
+
+def write_vendor_views(shop: Shop) -> None:
+    """Build and write the Ecomail and Connectif views of the shop."""
+    # The views import this module as ``generate``. Run as a script it is ``__main__``:
+    # register it under its own name so that it is not loaded a second time.
+    sys.modules.setdefault("generate", sys.modules[__name__])
+    import connectif_view
+    import ecomail_view
+
+    for view in (ecomail_view.build_view(shop), connectif_view.build_view(shop)):
+        expected = write_view(view)
+        summary = {k: v for k, v in expected.items() if k != "defects"}
+        print(view.directory, json.dumps(summary, sort_keys=True))
+
+
 # ------------------------------------------------------------------------- output
 
 
@@ -947,6 +1229,7 @@ def main() -> None:
     expected = expected_counts(customers, orders)
     write_json(OUT_DIR / "expected.json", expected)
     print(json.dumps(expected, sort_keys=True))
+    write_vendor_views(build_shop(catalogue, customers, orders))
 
 
 if __name__ == "__main__":
