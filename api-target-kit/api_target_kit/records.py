@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any, TypeVar
 
 from api_target_kit.rejects import REJECT_REASON
 
@@ -34,3 +35,22 @@ def as_source_record(record: dict[str, Any]) -> dict[str, Any]:
     if clean.get(DELETED_AT) is None:
         clean.pop(DELETED_AT, None)
     return clean
+
+
+T = TypeVar("T")
+
+
+def last_per_key(items: Iterable[T], key: Callable[[T], Hashable]) -> tuple[list[T], list[T]]:
+    """`(winners, superseded)`: the last item of each key, in first-seen key order, and the rest.
+
+    Within one batch a later record of the same key replaces an earlier one (an upsert
+    then a delete ends deleted), so only the last is sent.
+    """
+    latest: dict[Hashable, T] = {}
+    superseded: list[T] = []
+    for item in items:
+        k = key(item)
+        if k in latest:
+            superseded.append(latest[k])
+        latest[k] = item
+    return list(latest.values()), superseded

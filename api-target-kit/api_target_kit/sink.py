@@ -36,6 +36,12 @@ class EntitySink(BatchSink):
 
     entity: ClassVar[str]
     rules: ClassVar[EntityRules]
+    #: Entities whose staged records must be confirmed before this sink's batch is sent
+    #: (e.g. events need their contacts). The target drains those sinks first.
+    depends_on: ClassVar[tuple[str, ...]] = ()
+    #: The entity's key at the vendor. When set, a later record of the same key in a batch
+    #: replaces an earlier one (counted as skipped), so that only the last is sent.
+    entity_key: ClassVar[tuple[str, ...]] = ()
 
     def __init__(
         self,
@@ -45,8 +51,10 @@ class EntitySink(BatchSink):
         key_properties: list[str] | None,
     ) -> None:
         self.kit: DeliveryKit = target.kit
+        self.api_target = target
         super().__init__(target, stream_name, schema, key_properties)
         self.kit.report.tally(stream_name)
+        target.register_entity_sink(self)
 
     # SDK hooks ----------------------------------------------------------------------
 
@@ -86,13 +94,28 @@ class EntitySink(BatchSink):
         """Stage the record as an upsert or a delete for the next batch."""
         if record.get(REJECTED):
             return
-        key = "deletes" if is_delete(record) else "records"
-        context.setdefault(key, []).append(record)
+        if self.entity_key:
+            latest: dict[Any, dict[str, Any]] = context.setdefault("latest", {})
+            key = self.key_of(record)
+            if latest.pop(key, None) is not None:
+                self.kit.report.skipped(self.stream_name, "superseded by a later record with the same key in the batch")
+            latest[key] = record
+            return
+        context.setdefault("deletes" if is_delete(record) else "records", []).append(record)
 
     def process_batch(self, context: dict[str, Any]) -> None:
         """Deliver the batch; return only when all of it is confirmed or rejected."""
+        self.api_target.drain_prerequisites(self)
+        latest = context.pop("latest", None)
+        if latest is not None:
+            for record in latest.values():
+                context.setdefault("deletes" if is_delete(record) else "records", []).append(record)
         with self.delivering():
             self.deliver(context)
+
+    def key_of(self, record: dict[str, Any]) -> Any:
+        """The record's `entity_key` value(s), as the vendor compares them (override to normalise)."""
+        return tuple(str(record.get(name)) for name in self.entity_key)
 
     # For vendor sinks ---------------------------------------------------------------
 

@@ -32,6 +32,32 @@ class ApiTarget(Target, abc.ABC):
     #: Seconds to wait after a 429 that names no `Retry-After` (None: jittered backoff).
     wait_after_bare_429: ClassVar[float | None] = None
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._entity_sinks_created: list[EntitySink] = []
+        super().__init__(*args, **kwargs)
+        if any(sink.depends_on for sink in self.entity_sinks.values()):
+            # A sink drains the sinks it depends on itself (see `drain_prerequisites`);
+            # draining sinks in parallel threads as well could send one batch twice.
+            self.max_parallelism = 1
+
+    def register_entity_sink(self, sink: EntitySink) -> None:
+        """Remember a sink, so that the sinks depending on its entity can drain it first."""
+        self._entity_sinks_created.append(sink)
+
+    def drain_prerequisites(self, sink: EntitySink) -> None:
+        """Before `sink` sends its batch, drain the sinks of the entities it depends on."""
+        if not sink.depends_on:
+            return
+        for other in list(self._entity_sinks_created):
+            if other is not sink and other.entity in sink.depends_on and other.current_size > 0:
+                self.logger.info(
+                    "Draining %s before %s: its records must reach %s first",
+                    other.stream_name,
+                    sink.stream_name,
+                    self.vendor,
+                )
+                self.drain_one(other)
+
     @abc.abstractmethod
     def auth_headers(self) -> dict[str, str]:
         """Headers that authenticate every request (they are never logged)."""

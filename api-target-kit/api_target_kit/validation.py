@@ -9,6 +9,7 @@ the field.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,11 +41,14 @@ class EntityRules:
 
     `schema` is the JSON Schema for records to upsert (required fields and their types).
     `delete_keys`: a delete needs at least one of these; empty if the entity has no delete.
+    `checks`: further rules a schema cannot say (limits, key collisions); each returns a
+    reject reason naming the field, or None. They run after the schema passed.
     """
 
     schema: dict[str, Any]
     delete_keys: tuple[str, ...] = ()
     deleted_field: str = "_sdc_deleted_at"
+    checks: tuple[Callable[[dict[str, Any]], str | None], ...] = ()
 
 
 @dataclass
@@ -136,7 +140,7 @@ class EntityValidator(BaseJSONSchemaValidator):
         else:
             try:
                 self._check_upsert(record)
-                return
+                reason = next((r for check in self.rules.checks if (r := check(record))), None)
             except fastjsonschema.JsonSchemaValueException as exc:
                 reason = describe_error(exc, record)
         if reason:
