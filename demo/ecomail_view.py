@@ -54,7 +54,7 @@ GENDER_SHARE = 0.9
 LOCAL_EVENT_SHARE = 0.1
 EVENT_WINDOW = timedelta(days=120)
 COUPON_FOLDERS = {101: "welcome", 102: "black-friday"}
-PIPELINES = (3, 8)
+PIPELINES = (1, 2)
 COUPON_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 STRANGER = "stranger@example.com"
 LONG_DESCRIPTION_CHARS = 21_000
@@ -476,7 +476,7 @@ def build_view(shop: Shop) -> VendorView:
     streams = (subscribers, transactions, events, coupons, triggers)
     sandbox: JsonObject = {
         "subscribers_subscribed": len(subscribers.records) - len(subscribers.defects) - len(subscribers.deletes),
-        "subscribers_unsubscribed": len(subscribers.deletes),
+        "subscribers_deleted": len(subscribers.deletes),
         "transactions": len(transactions.records) - len(transactions.defects) - len(transactions.deletes),
         "events": len(events.records) - len(events.defects),
         "coupons": len(coupons.records) - len(coupons.defects) - len(coupons.deletes),

@@ -13,7 +13,7 @@ import venv
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ["api-target-kit", "target-rfmcube"]
+PACKAGES = ["api-target-kit", "target-rfmcube", "target-ecomail", "target-connectif"]
 TEST_TOOLS = ["pytest==9.2.0", "mypy==2.4.1", "ruff==0.17.6", "types-requests"]
 MELTANO = "meltano==4.4.1"
 

@@ -1,0 +1,175 @@
+"""`transactions`: new orders in bulk (1,000 per call), changed ones replaced, none ever twice.
+
+Whether Ecomail deduplicates a re-sent order is not documented, so a re-send is assumed to
+create a duplicate (vendors/ecomail.md §4.2). The sent ledger knows which orders Ecomail
+confirmed and the digest of what was sent:
+- not in the ledger: new, `POST /tracker/transaction-bulk` (or one `POST /tracker/transaction`
+  each when "makes an order" automations must fire);
+- in the ledger, same digest: unchanged, not sent;
+- in the ledger, another digest: `PUT /tracker/transaction/{order_id}` (the whole order).
+A bulk call whose answer was lost is never sent again: its orders are each PUT (200: it
+arrived; 404: it did not, so it is created).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import quote
+
+from api_target_kit.bulk_isolation import send_isolating_refusals
+from api_target_kit.concurrency import for_each_concurrently
+from api_target_kit.errors import OutcomeUnknownError, VendorError
+from api_target_kit.sent_ledger import payload_digest
+from target_ecomail.base_sink import EcomailSink
+from target_ecomail.entities import TRANSACTION_RULES, TRANSACTIONS
+from target_ecomail.payloads import transaction_body
+from target_ecomail.vendor_errors import refusal_reason
+
+#: Documented: "Limited to 1000 transactions per request" (bulk create and bulk delete).
+TRANSACTION_BULK_MAX = 1000
+UNCHANGED = "unchanged since Ecomail confirmed it (not sent again)"
+
+Order = tuple[dict[str, Any], dict[str, Any], str]  # record, body, digest
+
+
+class TransactionsSink(EcomailSink):
+    """Orders with their items; deletes in bulk."""
+
+    entity = TRANSACTIONS
+    rules = TRANSACTION_RULES
+    entity_key = ("order_id",)
+    depends_on = ("subscribers",)
+    MAX_SIZE_DEFAULT = 10 * TRANSACTION_BULK_MAX
+
+    def deliver(self, context: dict[str, Any]) -> None:
+        """Deletes, then new orders, then changed orders."""
+        self._delete(context.get("deletes", []))
+        shop = self.setting("shop")
+        orders: list[Order] = []
+        for record in context.get("records", []):
+            body = transaction_body(record, shop)
+            orders.append((record, body, payload_digest(body)))
+        known = self.ecomail.ledger.lookup(self.entity, [o[1]["transaction"]["order_id"] for o in orders])
+        new, changed = [], []
+        for order in orders:
+            digest = known.get(order[1]["transaction"]["order_id"])
+            if digest is None:
+                new.append(order)
+            elif digest == order[2]:
+                self.kit.report.skipped(self.stream_name, UNCHANGED)
+            else:
+                changed.append(order)
+        if new and self.setting("verify_new_transactions", False):
+            absent: list[Order] = []
+            for_each_concurrently(new, lambda o: None if self._replace(o) else absent.append(o))
+            new = absent
+        if self.setting("trigger_order_automations", False):
+            for_each_concurrently(new, self._create_one)
+        else:
+            self._create_bulk(new)
+        for_each_concurrently(changed, lambda o: self._replace(o) or self._create_one(o))
+
+    # new orders ----------------------------------------------------------------------
+
+    def _create_bulk(self, orders: list[Order]) -> None:
+        def send(chunk: Sequence[Order]) -> None:
+            body = {"transaction_data": [o[1] for o in chunk]}
+            if self.kit.dry_run:
+                self.kit.record_dry_run("POST", "/tracker/transaction-bulk", body)
+            else:
+                try:
+                    self.kit.client.request(
+                        "POST",
+                        "/tracker/transaction-bulk",
+                        json_body=body,
+                        idempotent=False,
+                        endpoint="/tracker/transaction-bulk",
+                    )
+                except OutcomeUnknownError:
+                    self.logger.warning(
+                        "The answer to a transaction-bulk call of %d orders was lost; checking each order", len(chunk)
+                    )
+                    for_each_concurrently(chunk, lambda o: self._replace(o) or self._create_one(o))
+                    return
+            self._confirmed(chunk)
+
+        def refuse(order: Order, exc: VendorError) -> None:
+            self.reject(order[0], refusal_reason(exc))
+
+        for start in range(0, len(orders), TRANSACTION_BULK_MAX):
+            send_isolating_refusals(orders[start : start + TRANSACTION_BULK_MAX], send, refuse, statuses=(422,))
+
+    def _create_one(self, order: Order) -> bool:
+        """`POST /tracker/transaction` (fires "makes an order"); after a lost answer, PUT decides."""
+        if self.kit.dry_run:
+            self.kit.record_dry_run("POST", "/tracker/transaction", order[1])
+            self._confirmed([order])
+            return True
+        try:
+            self.kit.client.request(
+                "POST", "/tracker/transaction", json_body=order[1], idempotent=False, endpoint="/tracker/transaction"
+            )
+        except OutcomeUnknownError:
+            return self._replace(order) or self._create_one(order)
+        except VendorError as exc:
+            if exc.status != 422:
+                raise
+            self.reject(order[0], refusal_reason(exc))
+            return True
+        self._confirmed([order])
+        return True
+
+    # changed orders ------------------------------------------------------------------
+
+    def _replace(self, order: Order) -> bool:
+        """`PUT /tracker/transaction/{order_id}` with the whole order; False when Ecomail has no such order."""
+        order_id = order[1]["transaction"]["order_id"]
+        path = f"/tracker/transaction/{quote(order_id, safe='')}"
+        if self.kit.dry_run:
+            self.kit.record_dry_run("PUT", path, order[1])
+            self._confirmed([order])
+            return True
+        try:
+            response = self.kit.client.request(
+                "PUT", path, json_body=order[1], ok_statuses=(404,), endpoint="/tracker/transaction/{order_id}"
+            )
+        except VendorError as exc:
+            if exc.status != 422:
+                raise
+            self.reject(order[0], refusal_reason(exc))
+            return True
+        if response.status_code == 404:
+            return False
+        self._confirmed([order])
+        return True
+
+    def _confirmed(self, orders: Sequence[Order]) -> None:
+        if not self.kit.dry_run:
+            self.ecomail.ledger.confirm(self.entity, {o[1]["transaction"]["order_id"]: o[2] for o in orders})
+        self.kit.report.sent(self.stream_name, len(orders))
+
+    # deletes -------------------------------------------------------------------------
+
+    def _delete(self, records: list[dict[str, Any]]) -> None:
+        shop = self.setting("shop")
+        for start in range(0, len(records), TRANSACTION_BULK_MAX):
+            chunk = records[start : start + TRANSACTION_BULK_MAX]
+            items = []
+            for record in chunk:
+                item = {"order_id": str(record["order_id"])}
+                if record.get("shop") or shop:
+                    item["shop"] = str(record.get("shop") or shop)
+                items.append(item)
+            body = {"transaction_data": items}
+            if self.kit.dry_run:
+                self.kit.record_dry_run("DELETE", "/tracker/transaction/delete-bulk", body)
+            else:
+                self.kit.client.request(
+                    "DELETE",
+                    "/tracker/transaction/delete-bulk",
+                    json_body=body,
+                    endpoint="/tracker/transaction/delete-bulk",
+                )
+                self.ecomail.ledger.forget(self.entity, [i["order_id"] for i in items])
+            self.kit.report.deleted(self.stream_name, len(chunk))
