@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any, Self
 
 
 @dataclass
@@ -15,6 +16,15 @@ class PollSchedule:
     growth: float = 1.5
     max_seconds: float = 30.0
     timeout_seconds: float = 3600.0
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Self:
+        """The schedule the `poll_settings` of a target's config describe."""
+        return cls(
+            first_seconds=float(config.get("poll_interval_seconds", 1.0)),
+            max_seconds=float(config.get("poll_max_interval_seconds", 30.0)),
+            timeout_seconds=float(config.get("import_timeout_seconds", 3600.0)),
+        )
 
     def intervals(self) -> Callable[[], float]:
         """A function returning the next interval each time it is called."""

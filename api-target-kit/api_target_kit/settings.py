@@ -79,3 +79,27 @@ def common_settings(
 def properties_schema(*properties: th.Property[Any]) -> dict[str, Any]:
     """A `config_jsonschema` from properties."""
     return th.PropertiesList(*properties).to_dict()
+
+
+def poll_settings(job: str) -> list[th.Property[Any]]:
+    """Settings of polling a vendor's asynchronous `job` (see `polling.PollSchedule.from_config`)."""
+    return [
+        th.Property(
+            "poll_interval_seconds",
+            th.NumberType,
+            default=1.0,
+            description=f"First wait before polling an {job}; waits grow 1.5x up to poll_max_interval_seconds.",
+        ),
+        th.Property(
+            "poll_max_interval_seconds",
+            th.NumberType,
+            default=30.0,
+            description=f"Longest wait between two polls of an {job}.",
+        ),
+        th.Property(
+            "import_timeout_seconds",
+            th.NumberType,
+            default=3600.0,
+            description=f"Fail the run if an {job} has not ended by then.",
+        ),
+    ]

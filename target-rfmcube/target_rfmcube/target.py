@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from singer_sdk import typing as th
 
 from api_target_kit.polling import PollSchedule
-from api_target_kit.settings import common_settings, properties_schema
+from api_target_kit.settings import common_settings, poll_settings, properties_schema
 from api_target_kit.target import ApiTarget
 from target_rfmcube.customer_index import CustomerIndex
 from target_rfmcube.entities import CUSTOMERS, ORDERS
@@ -72,24 +72,7 @@ class TargetRfmcube(ApiTarget):
             default=f"{NAME}-customers.sqlite",
             description="SQLite file of customers Rfmcube confirmed, so later orders nest under them in /import.",
         ),
-        th.Property(
-            "poll_interval_seconds",
-            th.NumberType,
-            default=1.0,
-            description="First wait before polling an import process; waits grow 1.5x up to poll_max_interval_seconds.",
-        ),
-        th.Property(
-            "poll_max_interval_seconds",
-            th.NumberType,
-            default=30.0,
-            description="Longest wait between two polls of an import process.",
-        ),
-        th.Property(
-            "import_timeout_seconds",
-            th.NumberType,
-            default=3600.0,
-            description="Fail the run if an import process has not completed by then.",
-        ),
+        *poll_settings("import process"),
     )
 
     def auth_headers(self) -> dict[str, str]:
@@ -111,11 +94,7 @@ class TargetRfmcube(ApiTarget):
             recalculate_stats=bool(config.get("recalculate_stats")),
             max_request_bytes=int(config.get("max_request_bytes") or MAX_REQUEST_BYTES),
             max_records=int(config.get("batch_size_rows") or 100_000),
-            poll=PollSchedule(
-                first_seconds=float(config.get("poll_interval_seconds", 1.0)),
-                max_seconds=float(config.get("poll_max_interval_seconds", 30.0)),
-                timeout_seconds=float(config.get("import_timeout_seconds", 3600.0)),
-            ),
+            poll=PollSchedule.from_config(config),
         )
         return PendingImport(self.kit, self.customer_index, options, self.logger)
 
