@@ -185,9 +185,7 @@ def _report(demo: VendorDemo) -> int:
     print(f"API requests: {json.dumps(received['requests'])}")
     for name, summary in summaries.items():
         print(f"\n=== Run summary: {demo.vendor} {name} ===")
-        shown = {k: summary[k] for k in ("status", "streams", "api") if k in summary}
-        if summary.get("details"):
-            shown["details"] = summary["details"]
+        shown = {k: v for k, v in summary.items() if k not in ("target", "error", "dry_run", "rejects_path")}
         print(json.dumps(shown, indent=2))
     for path in rejects_files:
         print(f"\nRejected records (replayable Singer file): {path.relative_to(ROOT)}")

@@ -1,0 +1,1 @@
+"""target-connectif: a Singer target loading e-commerce data into Connectif."""

@@ -1,0 +1,124 @@
+"""`purchases`: one `POST /purchases/` each (no bulk path exists), created exactly once.
+
+Re-posting a `purchaseId` is assumed to create a duplicate (vendors/connectif.md §4.3), so:
+- the sent ledger knows which purchases Connectif confirmed and what was sent; a purchase
+  already there is skipped (`purchase_update_mode: skip`, the default) or, when it changed,
+  deleted and created again (`replace`);
+- after a timeout or a dropped connection, `GET /purchases/purchase-id/{id}` decides whether
+  the POST arrived before it is sent again;
+- a purchase's contact and products are confirmed before it (the sink drains them first);
+  E0101 (no such contact) creates the contact when `create_missing_contacts`, else rejects.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+from urllib.parse import quote
+
+from api_target_kit.concurrency import for_each_concurrently
+from api_target_kit.errors import OutcomeUnknownError, VendorError
+from api_target_kit.sent_ledger import payload_digest
+from target_connectif.base_sink import RECORD_REFUSALS, ConnectifSink
+from target_connectif.entities import CONTACTS, PRODUCTS, PURCHASE_RULES, PURCHASES
+from target_connectif.payloads import purchase_body
+from target_connectif.vendor_errors import error_code, refusal_reason
+
+CONTACT_MISSING = "E0101"
+UNCHANGED = "unchanged since Connectif confirmed it (not sent again)"
+EXISTS = "already at Connectif (purchase_update_mode: skip)"
+
+
+class PurchasesSink(ConnectifSink):
+    """Purchases by the shop's order id."""
+
+    entity = PURCHASES
+    rules = PURCHASE_RULES
+    entity_key = ("purchaseId",)
+    depends_on: ClassVar[tuple[str, ...]] = (CONTACTS, PRODUCTS)
+    MAX_SIZE_DEFAULT = 1000
+
+    def deliver(self, context: dict[str, Any]) -> None:
+        """Deletes, then each purchase once."""
+        for_each_concurrently(context.get("deletes", []), self._delete)
+        purchases = [(r, purchase_body(r)) for r in context.get("records", [])]
+        known = self.connectif.ledger.lookup(self.entity, [b["purchaseId"] for _, b in purchases])
+        for_each_concurrently(purchases, lambda p: self._upsert(p, known.get(p[1]["purchaseId"])))
+
+    def _upsert(self, purchase: tuple[dict[str, Any], dict[str, Any]], confirmed_digest: str | None) -> None:
+        record, body = purchase
+        digest = payload_digest(body)
+        replace = self.setting("purchase_update_mode", "skip") == "replace"
+        exists = confirmed_digest is not None
+        if not exists and self.setting("verify_new_purchases", False):
+            exists = self._exists(body["purchaseId"])
+            if exists and not replace:
+                self._confirmed(body["purchaseId"], digest, sent=False)
+        if exists:
+            if confirmed_digest == digest:
+                self.kit.report.skipped(self.stream_name, UNCHANGED)
+                return
+            if not replace:
+                self.kit.report.skipped(self.stream_name, EXISTS)
+                return
+            self.call("DELETE", self._path(body["purchaseId"]), "/purchases/purchase-id/{id}", ok=(404,))
+        self._create(record, body, digest)
+
+    def _create(
+        self, record: dict[str, Any], body: dict[str, Any], digest: str, *, contact_created: bool = False
+    ) -> None:
+        trigger = "true" if self.setting("trigger_purchase_event", True) else "false"
+        path = f"/purchases/?triggerPurchaseEvent={trigger}"
+        if self.kit.dry_run:
+            self.kit.record_dry_run("POST", path, body)
+            self.kit.report.sent(self.stream_name)
+            return
+        try:
+            self.kit.client.request("POST", path, json_body=body, idempotent=False, endpoint="/purchases/")
+        except OutcomeUnknownError:
+            if self._exists(body["purchaseId"]):
+                self.logger.info("Purchase %s arrived although its answer was lost; not sent again", body["purchaseId"])
+            else:
+                self._create(record, body, digest, contact_created=contact_created)
+                return
+        except VendorError as exc:
+            if exc.status not in RECORD_REFUSALS:
+                raise
+            if (
+                error_code(exc) == CONTACT_MISSING
+                and self.setting("create_missing_contacts", False)
+                and not contact_created
+            ):
+                email = quote(str(body["contactEmail"]).strip(), safe="")
+                self.call("PATCH", f"/contacts/email/{email}", "/contacts/email/{email}", body={})
+                self.kit.report.warn(self.stream_name, "contact created from the purchase's e-mail (E0101)")
+                self._create(record, body, digest, contact_created=True)
+                return
+            self.reject(record, refusal_reason(exc))
+            return
+        self._confirmed(body["purchaseId"], digest, sent=True)
+
+    def _confirmed(self, purchase_id: str, digest: str, *, sent: bool) -> None:
+        self.connectif.ledger.confirm(self.entity, {purchase_id: digest})
+        if sent:
+            self.kit.report.sent(self.stream_name)
+        else:
+            self.kit.report.skipped(self.stream_name, EXISTS)
+
+    def _exists(self, purchase_id: str) -> bool:
+        response = self.kit.client.request(
+            "GET", self._path(purchase_id), endpoint="/purchases/purchase-id/{id}", ok_statuses=(404,)
+        )
+        return response.status_code != 404
+
+    def _delete(self, record: dict[str, Any]) -> None:
+        purchase_id = str(record["purchaseId"]).strip()
+        status = self.call("DELETE", self._path(purchase_id), "/purchases/purchase-id/{id}", ok=(404,))
+        if status == 404:
+            self.kit.report.warn(self.stream_name, "delete of a purchase Connectif does not have (nothing to do)")
+        if not self.kit.dry_run:
+            self.connectif.ledger.forget(self.entity, [purchase_id])
+        self.kit.report.deleted(self.stream_name)
+
+    @staticmethod
+    def _path(purchase_id: str) -> str:
+        return f"/purchases/purchase-id/{quote(purchase_id, safe='')}"

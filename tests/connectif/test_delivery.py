@@ -1,0 +1,225 @@
+"""target-connectif end to end against its sandbox (a real process over loopback HTTP)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from .runs import contacts, load_demo, products, purchases, run_connectif, stream_messages
+
+DEMO_STREAMS = {"contacts": "_email", "products": "productId", "purchases": "purchaseId", "coupons": "code"}
+
+
+def _requests(sandbox: Any) -> list[str]:
+    return [f"{r['method']} {r['path']}" for r in sandbox.request_log()]
+
+
+def test_20000_contacts_arrive_in_fewer_than_10_requests(start_sandbox: Any, tmp_path: Path) -> None:
+    sandbox = start_sandbox(import_seconds=0.3)
+    run = run_connectif(tmp_path, sandbox.base_url, stream_messages("contacts", contacts(20_000), key="_email"))
+
+    assert run.returncode == 0, run.stderr[-2000:]
+    made = _requests(sandbox)
+    assert len(made) < 10, made
+    assert made[0] == "POST /imports/"
+    assert all(m.startswith("GET /imports/") for m in made[1:])
+    assert sandbox.summary()["contacts"] == 20_000
+    line = run.summary["import_api"]
+    assert line["requests"] == len(made)
+    assert line["requests_one_per_record_would_need"] == 20_000
+    assert line["records_per_request"] >= 2000
+
+
+def test_a_small_batch_goes_record_by_record(start_sandbox: Any, tmp_path: Path) -> None:
+    sandbox = start_sandbox()
+    run = run_connectif(tmp_path, sandbox.base_url, stream_messages("contacts", contacts(5), key="_email"))
+
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert [m.split(" ")[0] for m in _requests(sandbox)] == ["PATCH"] * 5
+    assert sandbox.summary()["contacts"] == 5
+
+
+def test_rows_an_import_refuses_become_rejects_with_the_vendors_reason(start_sandbox: Any, tmp_path: Path) -> None:
+    sandbox = start_sandbox(contact_fields={"shop_language": "text", "age": "integer"})
+    people = contacts(150)
+    people[7]["age"] = "old"
+    people[9]["age"] = 41
+
+    run = run_connectif(tmp_path, sandbox.base_url, stream_messages("contacts", people, key="_email"))
+
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert [r["record"]["_email"] for r in run.rejects] == [people[7]["_email"]]
+    reason = run.rejects[0]["record"]["_reject_reason"]
+    assert reason.startswith("Connectif import ") and "age" in reason
+    assert sandbox.summary()["contacts"] == 149
+    assert run.summary["streams"]["contacts"]["sent"] == 149
+
+
+def test_purchases_wait_for_their_contacts_and_products(start_sandbox: Any, tmp_path: Path) -> None:
+    sandbox = start_sandbox()
+    # The purchases stream starts first; its records still reach Connectif last.
+    purchase_messages = stream_messages("purchases", purchases(10), key="purchaseId")
+    messages = [
+        purchase_messages[0],
+        *stream_messages("contacts", contacts(50), key="_email"),
+        *stream_messages("products", products(3), key="productId"),
+        *purchase_messages[1:],
+    ]
+
+    run = run_connectif(tmp_path, sandbox.base_url, messages)
+
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.rejects == []
+    made = _requests(sandbox)
+    first_purchase = next(i for i, m in enumerate(made) if m.startswith("POST /purchases"))
+    assert all(not m.startswith(("PATCH", "POST /imports", "GET /imports")) for m in made[first_purchase:])
+    assert sandbox.summary()["purchases"] == 10
+
+
+def test_a_purchase_is_created_once_when_connections_drop_after_it_was_received(
+    start_sandbox: Any, tmp_path: Path
+) -> None:
+    sandbox = start_sandbox()
+    base = stream_messages("contacts", contacts(50), key="_email") + stream_messages(
+        "products", products(3), key="productId"
+    )
+    assert run_connectif(tmp_path, sandbox.base_url, base).returncode == 0
+    sandbox.set_faults(sandbox.faults().__class__(rate_drop_after=0.4, seed=7))
+
+    run = run_connectif(tmp_path / "p", sandbox.base_url, stream_messages("purchases", purchases(30), key="purchaseId"))
+
+    assert run.returncode == 0, run.stderr[-2000:]
+    dropped_posts = [
+        r
+        for r in sandbox.request_log()
+        if r["path"].startswith("/purchases/") and r["method"] == "POST" and r["status"] is None
+    ]
+    assert dropped_posts, "the fault did not hit any purchase POST"
+    summary = sandbox.summary()
+    assert summary["purchases"] == 30
+    assert summary["duplicate_purchases"] == 0
+
+
+def test_a_rerun_creates_no_purchase_twice(start_sandbox: Any, tmp_path: Path) -> None:
+    sandbox = start_sandbox()
+    messages = (
+        stream_messages("contacts", contacts(50), key="_email")
+        + stream_messages("products", products(3), key="productId")
+        + stream_messages("purchases", purchases(20), key="purchaseId")
+    )
+    first = run_connectif(tmp_path, sandbox.base_url, messages)
+    calls = len(sandbox.request_log())
+    second = run_connectif(tmp_path, sandbox.base_url, messages)
+
+    assert first.returncode == 0 and second.returncode == 0
+    assert sandbox.summary()["purchases"] == 20
+    assert sandbox.summary()["duplicate_purchases"] == 0
+    assert not any(m.startswith("POST /purchases") for m in _requests(sandbox)[calls:])
+    assert second.summary["streams"]["purchases"]["skipped"] == 20
+
+
+def test_missing_contacts_are_rejected_or_created(start_sandbox: Any, tmp_path: Path) -> None:
+    sandbox = start_sandbox()
+    setup = stream_messages("products", products(3), key="productId")
+    orphan = [{**purchases(1)[0], "contactEmail": "nobody@example.cz"}]
+
+    rejected = run_connectif(tmp_path, sandbox.base_url, setup + stream_messages("purchases", orphan, key="purchaseId"))
+    created = run_connectif(
+        tmp_path / "c",
+        sandbox.base_url,
+        stream_messages("purchases", orphan, key="purchaseId"),
+        create_missing_contacts=True,
+    )
+
+    assert rejected.returncode == 0 and created.returncode == 0, created.stderr[-2000:]
+    reason = rejected.rejects[0]["record"]["_reject_reason"]
+    assert "E0101" in reason and "field 'contactEmail'" in reason
+    assert created.rejects == []
+    assert sandbox.summary()["purchases"] == 1
+    assert sandbox.summary()["contacts"] == 1
+
+
+def test_replace_mode_replaces_a_changed_purchase(start_sandbox: Any, tmp_path: Path) -> None:
+    sandbox = start_sandbox()
+    setup = stream_messages("contacts", contacts(50), key="_email") + stream_messages(
+        "products", products(3), key="productId"
+    )
+    orders = purchases(2)
+    run_connectif(tmp_path, sandbox.base_url, setup + stream_messages("purchases", orders, key="purchaseId"))
+    orders[0] = {**orders[0], "totalPrice": 99.0}
+    calls = len(sandbox.request_log())
+
+    skip = run_connectif(tmp_path, sandbox.base_url, stream_messages("purchases", orders, key="purchaseId"))
+    replace = run_connectif(
+        tmp_path,
+        sandbox.base_url,
+        stream_messages("purchases", orders, key="purchaseId"),
+        purchase_update_mode="replace",
+    )
+
+    assert skip.returncode == 0 and replace.returncode == 0
+    assert _requests(sandbox)[calls:] == [
+        "DELETE /purchases/purchase-id/O000000",
+        "POST /purchases/",
+    ]
+    stored = [p for p in sandbox.snapshot()["purchases"] if p["purchaseId"] == "O000000"]
+    assert [p["totalPrice"] for p in stored] == [99.0]
+
+
+def test_deletes(start_sandbox: Any, tmp_path: Path) -> None:
+    sandbox = start_sandbox()
+    people, items = contacts(2), products(2)
+    orders = purchases(1, product_count=1)
+    orders[0]["contactEmail"] = people[0]["_email"]
+    run_connectif(
+        tmp_path,
+        sandbox.base_url,
+        stream_messages("contacts", people, key="_email")
+        + stream_messages("products", items, key="productId")
+        + stream_messages("purchases", orders, key="purchaseId"),
+    )
+    gone = "2026-05-01T00:00:00Z"
+    deletes = (
+        stream_messages("contacts", [{"_email": people[1]["_email"], "_sdc_deleted_at": gone}], key="_email")
+        + stream_messages("products", [{"productId": items[1]["productId"], "_sdc_deleted_at": gone}], key="productId")
+        + stream_messages(
+            "purchases", [{"purchaseId": orders[0]["purchaseId"], "_sdc_deleted_at": gone}], key="purchaseId"
+        )
+    )
+
+    run = run_connectif(tmp_path, sandbox.base_url, deletes)
+
+    assert run.returncode == 0, run.stderr[-2000:]
+    summary = sandbox.summary()
+    assert summary["contacts"] == 1
+    assert summary["purchases"] == 0
+    assert summary["products"] == 2 and summary["products_out_of_stock"] == 1
+
+
+def test_the_demo_arrives_as_expected(start_sandbox: Any, tmp_path: Path) -> None:
+    sandbox = start_sandbox(rate_limit=6000)
+    expected = json.loads((Path(__file__).parents[2] / "demo" / "connectif" / "expected.json").read_text())
+    messages: list[dict[str, Any]] = []
+    for stream, key in DEMO_STREAMS.items():
+        messages += stream_messages(stream, load_demo(f"connectif/{stream}"), key=key, state_every=500)
+    drop_updated_at = {s: {"updated_at": None} for s in ("contacts", "products")}
+
+    run = run_connectif(tmp_path, sandbox.base_url, messages, stream_maps=drop_updated_at, timeout=600)
+
+    assert run.returncode == 0, run.stderr[-3000:]
+    summary = sandbox.summary()
+    for name, value in expected["sandbox"].items():
+        assert summary[name] == value, name
+    assert summary["duplicate_purchases"] == 0
+    assert dict(Counter(r["stream"] for r in run.rejects)) == {
+        k: v for k, v in expected["rejects_by_stream"].items() if v
+    }
+    for defect in expected["defects"]:
+        matching = [
+            r
+            for r in run.rejects
+            if r["stream"] == defect["stream"] and defect["field"] in r["record"]["_reject_reason"]
+        ]
+        assert matching, defect

@@ -1,0 +1,236 @@
+"""target-ecomail end to end against its sandbox (a real process over loopback HTTP)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from .runs import LIST_ID, load_demo, run_ecomail, stream_messages, subscribers, transactions
+
+DEMO_STREAMS = {
+    "subscribers": "email",
+    "transactions": "order_id",
+    "events": "event_id",
+    "coupons": "code",
+    "automation_triggers": "trigger_id",
+}
+
+
+def _writes(sandbox: Any, path_part: str) -> int:
+    return sum(1 for r in sandbox.request_log() if path_part in r["path"] and r["method"] != "GET")
+
+
+def test_10000_subscribers_arrive_in_4_requests(start_sandbox: Any, tmp_path: Path) -> None:
+    sandbox = start_sandbox()
+    run = run_ecomail(tmp_path, sandbox.base_url, stream_messages("subscribers", subscribers(10_000), key="email"))
+
+    assert run.returncode == 0, run.stderr[-2000:]
+    log = sandbox.request_log()
+    assert len(log) == 4
+    assert all(r["path"] == f"/lists/{LIST_ID}/subscribe-bulk" for r in log)
+    summary = sandbox.summary()
+    assert summary["subscribers_subscribed"] == 10_000
+    assert summary["subscribe_bulk_items_ignored"] == 0
+    assert run.summary["streams"]["subscribers"]["sent"] == 10_000
+
+
+def test_5000_new_transactions_arrive_in_5_requests_and_a_rerun_changes_nothing(
+    start_sandbox: Any, tmp_path: Path
+) -> None:
+    sandbox = start_sandbox()
+    messages = stream_messages("transactions", transactions(5000), key="order_id", state_every=1000)
+
+    first = run_ecomail(tmp_path, sandbox.base_url, messages)
+    after_first = sandbox.snapshot()["transactions"]
+    second = run_ecomail(tmp_path, sandbox.base_url, messages)
+
+    assert first.returncode == 0 and second.returncode == 0, first.stderr[-2000:] + second.stderr[-2000:]
+    log = sandbox.request_log()
+    assert [r["path"] for r in log] == ["/tracker/transaction-bulk"] * 5  # the rerun made no call
+    summary = sandbox.summary()
+    assert summary["transactions"] == 5000
+    assert summary["duplicate_transactions"] == 0
+    assert sandbox.snapshot()["transactions"] == after_first
+    assert second.summary["streams"]["transactions"]["skipped"] == 5000
+    assert second.states[-1] == first.states[-1]
+
+
+def test_a_changed_order_is_replaced_with_put_not_duplicated(start_sandbox: Any, tmp_path: Path) -> None:
+    sandbox = start_sandbox()
+    orders = transactions(3)
+    run_ecomail(tmp_path, sandbox.base_url, stream_messages("transactions", orders, key="order_id"))
+    orders[1] = {**orders[1], "status": "cancelled"}  # the source spelling maps to Ecomail's "canceled"
+
+    run = run_ecomail(tmp_path, sandbox.base_url, stream_messages("transactions", orders, key="order_id"))
+
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert [r["method"] + " " + r["path"] for r in sandbox.request_log()][1:] == ["PUT /tracker/transaction/ORD0000001"]
+    stored = {t["order_id"]: t for t in sandbox.snapshot()["transactions"]}
+    assert stored["ORD0000001"]["status"] == "canceled"
+    assert sandbox.summary()["duplicate_transactions"] == 0
+
+
+def test_trigger_order_automations_sends_new_orders_one_by_one(start_sandbox: Any, tmp_path: Path) -> None:
+    sandbox = start_sandbox()
+    run = run_ecomail(
+        tmp_path,
+        sandbox.base_url,
+        stream_messages("transactions", transactions(3), key="order_id"),
+        trigger_order_automations=True,
+    )
+
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert [r["path"] for r in sandbox.request_log()] == ["/tracker/transaction"] * 3
+    assert sandbox.summary()["transactions"] == 3
+
+
+def test_automation_triggers_fire_once_even_when_replayed(start_sandbox: Any, tmp_path: Path) -> None:
+    sandbox = start_sandbox()
+    people = subscribers(2)
+    triggers = [{"trigger_id": f"T{n}", "pipeline_id": 1, "email": people[n]["email"]} for n in range(2)]
+    messages = stream_messages("subscribers", people, key="email") + stream_messages(
+        "automation_triggers", triggers, key="trigger_id"
+    )
+
+    first = run_ecomail(tmp_path, sandbox.base_url, messages)
+    replay = run_ecomail(tmp_path, sandbox.base_url, messages)
+
+    assert first.returncode == 0 and replay.returncode == 0, first.stderr[-2000:] + replay.stderr[-2000:]
+    assert sandbox.summary()["automation_runs"] == 2
+    assert _writes(sandbox, "/trigger") == 2
+    assert replay.summary["streams"]["automation_triggers"]["skipped"] == 2
+
+
+def test_events_wait_for_the_subscribers_of_their_drain(start_sandbox: Any, tmp_path: Path) -> None:
+    sandbox = start_sandbox()
+    people = subscribers(3)
+    events = [
+        {"email": p["email"], "category": "ue", "action": "Basket", "label": "Basket", "value": {"data": {"n": i}}}
+        for i, p in enumerate(people)
+    ]
+    # The events stream starts first; its records still reach Ecomail after their subscribers.
+    messages = [stream_messages("events", events, key="email")[0], *stream_messages("subscribers", people, key="email")]
+    messages += stream_messages("events", events, key="email")[1:]
+
+    run = run_ecomail(tmp_path, sandbox.base_url, messages)
+
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.rejects == []
+    paths = [r["path"] for r in sandbox.request_log()]
+    assert paths[0] == f"/lists/{LIST_ID}/subscribe-bulk"
+    assert paths[1:] == ["/tracker/events"] * 3
+    stored = sandbox.snapshot()["events"]
+    assert sorted(json.loads(e["value"])["data"]["n"] for e in stored) == [0, 1, 2]
+
+
+def test_limits_are_checked_before_sending_and_named_in_the_reason(start_sandbox: Any, tmp_path: Path) -> None:
+    sandbox = start_sandbox()
+    good = subscribers(2)
+    bad = [
+        {"email": "a@example.cz", "custom_fields": {"SHOP": "x", " shop": "y"}},
+        {"email": "b@example.cz", "tags": ["t" * 51]},
+        {"email": "c@example.cz", "custom_fields": {"note": "n" * 6000}},
+        {"email": "d@example.cz", "birthday": "31/12/1990"},
+        {"email": "e@example.cz", "nameday": "1-5"},
+        {"email": "f@example.cz", "tags": [f"tag-{n:04d}-" + "x" * 40 for n in range(45)]},
+    ]
+    run = run_ecomail(tmp_path, sandbox.base_url, stream_messages("subscribers", good + bad, key="email"))
+
+    assert run.returncode == 0, run.stderr[-2000:]
+    reasons = {r["record"]["email"]: r["record"]["_reject_reason"] for r in run.rejects}
+    assert "'SHOP'" in reasons["a@example.cz"] and "' shop'" in reasons["a@example.cz"]
+    assert "field 'tags'" in reasons["b@example.cz"] and "51 characters" in reasons["b@example.cz"]
+    assert "field 'custom_fields'" in reasons["c@example.cz"] and "5000" in reasons["c@example.cz"]
+    assert "field 'birthday'" in reasons["d@example.cz"]
+    assert "field 'nameday'" in reasons["e@example.cz"]
+    assert "field 'tags'" in reasons["f@example.cz"] and "2000" in reasons["f@example.cz"]
+    assert sandbox.summary()["subscribers_subscribed"] == 2
+    assert len(sandbox.request_log()) == 1
+
+
+def test_a_bulk_item_ecomail_refuses_is_isolated_and_rejected_with_its_reason(
+    start_sandbox: Any, tmp_path: Path
+) -> None:
+    sandbox = start_sandbox()
+    people = subscribers(7)
+    people[4]["custom_fields"] = {"shop": {"value": "x", "type": "bool"}}  # a type Ecomail refuses (422)
+
+    run = run_ecomail(tmp_path, sandbox.base_url, stream_messages("subscribers", people, key="email"))
+
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert [r["record"]["email"] for r in run.rejects] == [people[4]["email"]]
+    assert "Ecomail refused it (HTTP 422" in run.rejects[0]["record"]["_reject_reason"]
+    assert "custom_fields" in run.rejects[0]["record"]["_reject_reason"]
+    assert sandbox.summary()["subscribers_subscribed"] == 6
+
+
+def test_deletes_unsubscribe_or_erase(start_sandbox: Any, tmp_path: Path) -> None:
+    sandbox = start_sandbox()
+    people = subscribers(3)
+    run_ecomail(tmp_path, sandbox.base_url, stream_messages("subscribers", people, key="email"))
+    gone = {**people[0], "_sdc_deleted_at": "2026-05-01T00:00:00Z"}
+
+    unsubscribe = run_ecomail(tmp_path / "u", sandbox.base_url, stream_messages("subscribers", [gone], key="email"))
+    erased = {**people[1], "_sdc_deleted_at": "2026-05-01T00:00:00Z"}
+    erase = run_ecomail(
+        tmp_path / "e", sandbox.base_url, stream_messages("subscribers", [erased], key="email"), delete_mode="erase"
+    )
+
+    assert unsubscribe.returncode == 0 and erase.returncode == 0, unsubscribe.stderr[-2000:] + erase.stderr[-2000:]
+    summary = sandbox.summary()
+    assert summary["subscribers_unsubscribed"] == 1
+    assert summary["subscribers_subscribed"] == 1
+    assert summary["contacts"] == 2
+    assert [r["method"] for r in sandbox.request_log()[1:]] == ["DELETE", "DELETE"]
+
+
+def test_double_opt_in_sends_one_subscribe_per_record(start_sandbox: Any, tmp_path: Path) -> None:
+    sandbox = start_sandbox()
+    run = run_ecomail(
+        tmp_path, sandbox.base_url, stream_messages("subscribers", subscribers(3), key="email"), double_opt_in=True
+    )
+
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert [r["path"] for r in sandbox.request_log()] == [f"/lists/{LIST_ID}/subscribe"] * 3
+    assert sandbox.summary()["subscribers_unconfirmed"] == 3
+
+
+def test_a_dry_run_sends_nothing_and_records_nothing_as_sent(start_sandbox: Any, tmp_path: Path) -> None:
+    sandbox = start_sandbox()
+    messages = stream_messages("transactions", transactions(5), key="order_id", state_every=5)
+    dry = run_ecomail(tmp_path, sandbox.base_url, messages, dry_run=True)
+    real = run_ecomail(tmp_path, sandbox.base_url, messages)
+
+    assert dry.returncode == 0 and dry.states == []
+    assert real.returncode == 0
+    assert [r["path"] for r in sandbox.request_log()] == ["/tracker/transaction-bulk"]
+    assert sandbox.summary()["transactions"] == 5
+
+
+def test_the_demo_arrives_as_expected(start_sandbox: Any, tmp_path: Path) -> None:
+    sandbox = start_sandbox(rate_limit=6000)
+    expected = json.loads((Path(__file__).parents[2] / "demo" / "ecomail" / "expected.json").read_text())
+    messages: list[dict[str, Any]] = []
+    for stream, key in DEMO_STREAMS.items():
+        messages += stream_messages(stream, load_demo(f"ecomail/{stream}"), key=key, state_every=500)
+
+    run = run_ecomail(tmp_path, sandbox.base_url, messages, timeout=600)
+
+    assert run.returncode == 0, run.stderr[-3000:]
+    summary = sandbox.summary()
+    received = {**summary, "automation_triggers": summary["automation_runs"]}
+    received["subscribers_deleted"] = run.summary["streams"]["subscribers"]["deleted"]
+    for name, value in expected["sandbox"].items():
+        assert received[name] == value, name
+    assert summary["duplicate_transactions"] == 0
+    by_stream = Counter(r["stream"] for r in run.rejects)
+    assert dict(by_stream) == {k: v for k, v in expected["rejects_by_stream"].items() if v}
+    for defect in expected["defects"]:
+        matching = [
+            r
+            for r in run.rejects
+            if r["stream"] == defect["stream"] and defect["field"] in r["record"]["_reject_reason"]
+        ]
+        assert matching, defect
