@@ -103,3 +103,13 @@ def poll_settings(job: str) -> list[th.Property[Any]]:
             description=f"Fail the run if an {job} has not ended by then.",
         ),
     ]
+
+
+def ledger_setting(target_name: str, what: str) -> th.Property[Any]:
+    """`ledger_path`: the SQLite record of `what` the vendor confirmed (see `sent_ledger`)."""
+    return th.Property(
+        "ledger_path",
+        th.StringType,
+        default=f"{target_name}-ledger.sqlite",
+        description=f"SQLite record of {what} the vendor confirmed: none is ever sent twice. Keep it between runs.",
+    )

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from singer_sdk.helpers.conform import DatetimeErrorTreatmentEnum
 from singer_sdk.sinks import BatchSink
 
+from api_target_kit.errors import VendorError
 from api_target_kit.records import as_source_record, is_delete
 from api_target_kit.validation import EntityRules, EntityValidator
 
@@ -42,6 +43,8 @@ class EntitySink(BatchSink):
     #: The entity's key at the vendor. When set, a later record of the same key in a batch
     #: replaces an earlier one (counted as skipped), so that only the last is sent.
     entity_key: ClassVar[tuple[str, ...]] = ()
+    #: Statuses with which the vendor refuses one record (not the run): see `send_or_reject`.
+    refused_statuses: ClassVar[tuple[int, ...]] = (422,)
 
     def __init__(
         self,
@@ -122,6 +125,26 @@ class EntitySink(BatchSink):
     @abc.abstractmethod
     def deliver(self, context: dict[str, Any]) -> None:
         """Send `context["records"]` and `context["deletes"]` and wait for confirmation."""
+
+    def setting(self, name: str, default: Any = None) -> Any:
+        """A target setting, with `default` when unset."""
+        value = self.config.get(name)
+        return default if value is None else value
+
+    def refusal_reason(self, exc: VendorError) -> str:
+        """The reject reason for a record the vendor refused (vendors parse their error bodies)."""
+        return str(exc)
+
+    def send_or_reject(self, record: dict[str, Any], send: Callable[[], object]) -> bool:
+        """Run `send`; a refusal of this record (`refused_statuses`) becomes a reject. True if sent."""
+        try:
+            send()
+        except VendorError as exc:
+            if exc.status not in self.refused_statuses:
+                raise
+            self.reject(record, self.refusal_reason(exc))
+            return False
+        return True
 
     def reject(self, record: dict[str, Any], reason: str) -> None:
         """Write a record of this stream to the rejects file with `reason`."""

@@ -15,6 +15,7 @@ from singer_sdk.sinks import Sink
 
 from api_target_kit.delivery_kit import DeliveryKit
 from api_target_kit.errors import DeliveryError
+from api_target_kit.sent_ledger import SentLedger
 from api_target_kit.sink import EntitySink, IgnoredStreamSink
 
 
@@ -65,6 +66,11 @@ class ApiTarget(Target, abc.ABC):
     def secrets(self) -> list[str | None]:
         """Values that must never appear in any output."""
         return [self.config.get("api_key")]
+
+    @cached_property
+    def ledger(self) -> SentLedger:
+        """What the vendor confirmed, per entity key, in this run and earlier ones (`ledger_path`)."""
+        return SentLedger(self.config.get("ledger_path") or f"{self.name}-ledger.sqlite")
 
     @cached_property
     def kit(self) -> DeliveryKit:

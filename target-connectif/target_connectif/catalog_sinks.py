@@ -66,7 +66,7 @@ class CatalogSink(ConnectifSink):
 
     def _patch(self, record: dict[str, Any]) -> None:
         path = self.record_path(record)
-        if self.or_reject(record, lambda: self.call("PATCH", path, self.path_label, body=self.body(record))):
+        if self.send_or_reject(record, lambda: self.call("PATCH", path, self.path_label, body=self.body(record))):
             self.kit.report.sent(self.stream_name)
 
     def key_text(self, record: dict[str, Any]) -> str:
@@ -159,5 +159,7 @@ class ProductsSink(CatalogSink):
                     k: current.get(k) for k in ("name", "productDetailUrl", "unitPrice") if current.get(k) is not None
                 }
         body["availability"] = "outofstock"
-        if self.or_reject(record, lambda: self.call("PATCH", self.record_path(record), self.path_label, body=body)):
+        if self.send_or_reject(
+            record, lambda: self.call("PATCH", self.record_path(record), self.path_label, body=body)
+        ):
             self.kit.report.deleted(self.stream_name)

@@ -18,10 +18,10 @@ from urllib.parse import quote
 from api_target_kit.concurrency import for_each_concurrently
 from api_target_kit.errors import OutcomeUnknownError, VendorError
 from api_target_kit.sent_ledger import payload_digest
-from target_connectif.base_sink import RECORD_REFUSALS, ConnectifSink
+from target_connectif.base_sink import ConnectifSink
 from target_connectif.entities import CONTACTS, PRODUCTS, PURCHASE_RULES, PURCHASES
 from target_connectif.payloads import purchase_body
-from target_connectif.vendor_errors import error_code, refusal_reason
+from target_connectif.vendor_errors import error_code
 
 CONTACT_MISSING = "E0101"
 UNCHANGED = "unchanged since Connectif confirmed it (not sent again)"
@@ -81,7 +81,7 @@ class PurchasesSink(ConnectifSink):
                 self._create(record, body, digest, contact_created=contact_created)
                 return
         except VendorError as exc:
-            if exc.status not in RECORD_REFUSALS:
+            if exc.status not in self.refused_statuses:
                 raise
             if (
                 error_code(exc) == CONTACT_MISSING
@@ -93,7 +93,7 @@ class PurchasesSink(ConnectifSink):
                 self.kit.report.warn(self.stream_name, "contact created from the purchase's e-mail (E0101)")
                 self._create(record, body, digest, contact_created=True)
                 return
-            self.reject(record, refusal_reason(exc))
+            self.reject(record, self.refusal_reason(exc))
             return
         self._confirmed(body["purchaseId"], digest, sent=True)
 

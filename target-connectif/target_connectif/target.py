@@ -9,8 +9,7 @@ from typing import Any, ClassVar
 from singer_sdk import typing as th
 
 from api_target_kit.polling import PollSchedule
-from api_target_kit.sent_ledger import SentLedger
-from api_target_kit.settings import common_settings, poll_settings, properties_schema
+from api_target_kit.settings import common_settings, ledger_setting, poll_settings, properties_schema
 from api_target_kit.target import ApiTarget
 from target_connectif.catalog_sinks import DEFAULT_BULK_THRESHOLD, ContactsSink, ProductsSink
 from target_connectif.coupons_sink import CouponsSink
@@ -106,12 +105,7 @@ class TargetConnectif(ApiTarget):
             default=False,
             description="Create the contact of a custom event when Connectif has none (createContact).",
         ),
-        th.Property(
-            "ledger_path",
-            th.StringType,
-            default=f"{NAME}-ledger.sqlite",
-            description="SQLite record of purchases and events Connectif confirmed: none is ever sent twice.",
-        ),
+        ledger_setting(NAME, "purchases and custom events"),
     )
 
     def auth_headers(self) -> dict[str, str]:
@@ -122,11 +116,6 @@ class TargetConnectif(ApiTarget):
         """The key, and its secret half on its own."""
         key = str(self.config.get("api_key") or "")
         return [key or None, key.partition(":")[2] or None]
-
-    @cached_property
-    def ledger(self) -> SentLedger:
-        """What Connectif confirmed, in this run and earlier ones."""
-        return SentLedger(self.config.get("ledger_path"))
 
     @cached_property
     def imports(self) -> ImportRunner:

@@ -1,10 +1,12 @@
-"""What every Ecomail sink shares: the target's settings and its sent ledger."""
+"""What every Ecomail sink shares: the target, and Ecomail's refusals as reject reasons."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from api_target_kit.errors import VendorError
 from api_target_kit.sink import EntitySink
+from target_ecomail.vendor_errors import refusal_reason
 
 if TYPE_CHECKING:
     from target_ecomail.target import TargetEcomail
@@ -19,7 +21,6 @@ class EcomailSink(EntitySink):
         self.ecomail = target
         super().__init__(target, stream_name, schema, key_properties)
 
-    def setting(self, name: str, default: Any = None) -> Any:
-        """A target setting, with `default` when unset."""
-        value = self.config.get(name)
-        return default if value is None else value
+    def refusal_reason(self, exc: VendorError) -> str:
+        """Ecomail's `{"errors": {field: [messages]}}` as a reason."""
+        return refusal_reason(exc)

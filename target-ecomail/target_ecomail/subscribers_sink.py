@@ -96,14 +96,10 @@ class SubscribersSink(EcomailSink):
         }
         if self.kit.dry_run:
             self.kit.record_dry_run("POST", path, body)
-        else:
-            try:
-                self.kit.client.request("POST", path, json_body=body, endpoint="/lists/{id}/subscribe")
-            except VendorError as exc:
-                if exc.status != 422:
-                    raise
-                self.reject(record, refusal_reason(exc))
-                return
+        elif not self.send_or_reject(
+            record, lambda: self.kit.client.request("POST", path, json_body=body, endpoint="/lists/{id}/subscribe")
+        ):
+            return
         self.kit.report.sent(self.stream_name)
 
     def _delete(self, item: tuple[str | None, dict[str, Any]]) -> None:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from functools import cached_property
 from typing import Any, ClassVar
 
 from singer_sdk import typing as th
 
-from api_target_kit.sent_ledger import SentLedger
-from api_target_kit.settings import common_settings, properties_schema
+from api_target_kit.settings import common_settings, ledger_setting, properties_schema
 from api_target_kit.target import ApiTarget
 from target_ecomail.actions_sink import AutomationTriggersSink, EventsSink
 from target_ecomail.coupons_sink import CouponsSink
@@ -111,22 +109,12 @@ class TargetEcomail(ApiTarget):
             default=True,
             description="Update codes that already exist (their valid_until).",
         ),
-        th.Property(
-            "ledger_path",
-            th.StringType,
-            default=f"{NAME}-ledger.sqlite",
-            description="SQLite record of transactions, events and triggers Ecomail confirmed: none is ever sent twice.",
-        ),
+        ledger_setting(NAME, "transactions, events and automation triggers"),
     )
 
     def auth_headers(self) -> dict[str, str]:
         """The `key` header (documented) on every request."""
         return {"key": str(self.config["api_key"])}
-
-    @cached_property
-    def ledger(self) -> SentLedger:
-        """What Ecomail confirmed, in this run and earlier ones."""
-        return SentLedger(self.config.get("ledger_path"))
 
 
 if __name__ == "__main__":
