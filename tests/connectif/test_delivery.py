@@ -223,3 +223,36 @@ def test_the_demo_arrives_as_expected(start_sandbox: Any, tmp_path: Path) -> Non
             if r["stream"] == defect["stream"] and defect["field"] in r["record"]["_reject_reason"]
         ]
         assert matching, defect
+
+
+def test_custom_events_are_sent_once_and_refusals_name_the_reason(start_sandbox: Any, tmp_path: Path) -> None:
+    sandbox = start_sandbox()
+    people = contacts(2)
+    events = [
+        {"email": people[0]["_email"], "productId": "P0001", "addedAt": "2026-05-01T10:00:00Z"},
+        {"email": people[1]["_email"], "productId": "P0002", "addedAt": "2026-05-01T11:00:00Z"},
+        {"email": "stranger@example.cz", "productId": "P0003", "addedAt": "2026-05-01T12:00:00Z"},
+    ]
+    schema = {
+        "type": "object",
+        "properties": {
+            "email": {"type": "string"},
+            "productId": {"type": "string"},
+            "addedAt": {"type": "string", "format": "date-time"},
+        },
+    }
+    # The stream's key (the ledger's key for each event) is when the product was added.
+    messages = stream_messages("contacts", people, key="_email") + stream_messages(
+        "custom_events", events, key="addedAt", schema=schema
+    )
+    settings = {"custom_event_alias": "wishlist"}
+
+    first = run_connectif(tmp_path, sandbox.base_url, messages, **settings)
+    replay = run_connectif(tmp_path, sandbox.base_url, messages, **settings)
+
+    assert first.returncode == 0 and replay.returncode == 0, first.stderr[-3000:] + replay.stderr[-3000:]
+    assert sandbox.summary()["custom_events"] == 2
+    assert [r["record"]["email"] for r in first.rejects] == ["stranger@example.cz"]
+    assert "E0501" in first.rejects[0]["record"]["_reject_reason"]
+    assert "field 'email'" in first.rejects[0]["record"]["_reject_reason"]
+    assert sum(m.startswith("POST /custom-events/alias/wishlist") for m in _requests(sandbox)) == 3 + 1

@@ -18,6 +18,15 @@ DEMO_STREAMS = {
 }
 
 
+def _content(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """The sandbox's data without the time a coupon was last re-imported (a re-import stamps it)."""
+    coupons = {
+        folder: [{k: v for k, v in code.items() if k != "updated_at"} for code in codes]
+        for folder, codes in snapshot["coupons"].items()
+    }
+    return {**snapshot, "coupons": coupons}
+
+
 def _writes(sandbox: Any, path_part: str) -> int:
     return sum(1 for r in sandbox.request_log() if path_part in r["path"] and r["method"] != "GET")
 
@@ -209,7 +218,7 @@ def test_a_dry_run_sends_nothing_and_records_nothing_as_sent(start_sandbox: Any,
     assert sandbox.summary()["transactions"] == 5
 
 
-def test_the_demo_arrives_as_expected(start_sandbox: Any, tmp_path: Path) -> None:
+def test_the_demo_arrives_as_expected_and_a_rerun_changes_nothing(start_sandbox: Any, tmp_path: Path) -> None:
     sandbox = start_sandbox(rate_limit=6000)
     expected = json.loads((Path(__file__).parents[2] / "demo" / "ecomail" / "expected.json").read_text())
     messages: list[dict[str, Any]] = []
@@ -234,3 +243,16 @@ def test_the_demo_arrives_as_expected(start_sandbox: Any, tmp_path: Path) -> Non
             if r["stream"] == defect["stream"] and defect["field"] in r["record"]["_reject_reason"]
         ]
         assert matching, defect
+
+    before = _content(sandbox.snapshot())
+    calls = len(sandbox.request_log())
+    rerun = run_ecomail(tmp_path, sandbox.base_url, messages, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert _content(sandbox.snapshot()) == before
+    actions = [
+        r
+        for r in sandbox.request_log()[calls:]
+        if r["method"] == "POST" and r["path"].startswith(("/tracker/transaction", "/tracker/events", "/pipelines/"))
+    ]
+    # Only the event Ecomail refused the first time is tried again (it was rejected, not sent).
+    assert [(r["path"], r["status"]) for r in actions] == [("/tracker/events", 422)]
