@@ -124,6 +124,7 @@ class ImportRunner:
         encoded = zip(rows, csv_rows(rows, columns), strict=True)
         pending: list[tuple[str, int]] = []
         results: list[ImportResult] = []
+        queue_deadline = self.options.poll.deadline()
         for chunk in chunk_by_size(
             encoded, max_bytes=self.options.max_bytes, envelope_bytes=len(header), separator_bytes=0
         ):
@@ -140,6 +141,12 @@ class ImportRunner:
                         raise
                     self.stats.queue_full_waits += 1
                     if not pending:  # the queue is full of other integrations' imports
+                        if queue_deadline():
+                            raise ImportFailedError(
+                                "Connectif's import queue stayed full (E0401: 10 imports queued by other "
+                                f"integrations) for {self.options.poll.timeout_seconds:.0f}s; no STATE was emitted "
+                                "for this batch. Rerun later, or raise import_timeout_seconds."
+                            ) from None
                         time.sleep(self.options.poll.max_seconds)
                         continue
                     self.logger.info("Connectif import queue is full (E0401); waiting for import %s", pending[0][0])

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import requests
+
 from target_connectif.sandbox import FaultConfig
 
 from .runs import CONNECTIF_KEY, contacts, products, purchases, run_connectif, stream_messages
@@ -117,3 +119,22 @@ def test_wrong_api_key_stops_at_once_and_never_prints_either_half(start_sandbox:
     secret = CONNECTIF_KEY.partition(":")[2]
     for text in (run.stderr, run.stdout, (tmp_path / "summary.json").read_text()):
         assert CONNECTIF_KEY not in text and secret not in text
+
+
+def test_a_queue_full_of_other_integrations_imports_fails_the_batch_in_time(start_sandbox: Any, tmp_path: Path) -> None:
+    sandbox = start_sandbox(max_queued_imports=1, faults=FaultConfig(stall_imports=True))
+    foreign = requests.post(
+        f"{sandbox.base_url}/imports/",
+        headers={"Authorization": f"apiKey {CONNECTIF_KEY}"},
+        data={"type": "contacts", "overrideExisting": "true", "updateOnlyEmptyFields": "false", "delimiter": ","},
+        files={"file": ("c.csv", b"_email\nother@example.cz\n", "text/csv")},
+        timeout=10,
+    )
+    assert foreign.status_code == 201
+    messages = [*stream_messages("contacts", contacts(150), key="_email"), {"type": "STATE", "value": {"x": 1}}]
+
+    run = run_connectif(tmp_path, sandbox.base_url, messages, import_timeout_seconds=1.0, poll_max_interval_seconds=0.2)
+
+    assert run.returncode == 1
+    assert run.states == []
+    assert "import queue stayed full" in run.stderr
