@@ -10,14 +10,13 @@ per target, shared by its sinks.
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 import threading
 import time
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Any
 
 from api_target_kit.json_payload import dumps_bytes
+from api_target_kit.sqlite_file import open_sqlite
 
 _BATCH = 500
 
@@ -33,14 +32,11 @@ class SentLedger:
     def __init__(self, path: str | None) -> None:
         self.path = path
         self._lock = threading.Lock()
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path or ":memory:", check_same_thread=False)
-        self._db.execute(
+        self._db = open_sqlite(
+            path,
             "CREATE TABLE IF NOT EXISTS sent (entity TEXT NOT NULL, key TEXT NOT NULL, digest TEXT NOT NULL, "
-            "confirmed_at REAL NOT NULL, PRIMARY KEY (entity, key))"
+            "confirmed_at REAL NOT NULL, PRIMARY KEY (entity, key))",
         )
-        self._db.commit()
 
     def lookup(self, entity: str, keys: Iterable[str]) -> dict[str, str]:
         """Digests of those `keys` the vendor confirmed earlier."""

@@ -11,11 +11,11 @@ confirmed the import; deletes remove entries.
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Any
+
+from api_target_kit.sqlite_file import open_sqlite
 
 _BATCH = 500
 
@@ -26,14 +26,11 @@ class CustomerIndex:
     def __init__(self, path: str | None) -> None:
         self.path = path
         self._lock = threading.Lock()
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path or ":memory:", check_same_thread=False)
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS customers (email_key TEXT PRIMARY KEY, customer_id TEXT, stub TEXT NOT NULL)"
+        self._db = open_sqlite(
+            path,
+            "CREATE TABLE IF NOT EXISTS customers (email_key TEXT PRIMARY KEY, customer_id TEXT, stub TEXT NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS customers_by_id ON customers (customer_id)",
         )
-        self._db.execute("CREATE INDEX IF NOT EXISTS customers_by_id ON customers (customer_id)")
-        self._db.commit()
 
     def lookup(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
         """Stubs of those `keys` that are in the index."""
