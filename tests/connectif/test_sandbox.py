@@ -5,10 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-import os
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -17,6 +13,7 @@ import requests
 
 from target_connectif.sandbox import ConnectifSandbox, FaultConfig
 
+from ..sandbox_fixtures import run_sandbox_cli
 from .conftest import KEY, StartSandbox
 
 SHOP = "https://shop.example.cz"
@@ -622,37 +619,8 @@ def test_reset_clears_data_but_ids_keep_growing(start_sandbox: StartSandbox) -> 
 
 
 def test_cli_starts_and_stops_on_sigterm(tmp_path: Path) -> None:
-    port_file = tmp_path / "port"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "target_connectif.sandbox",
-            "--port",
-            "0",
-            "--api-key",
-            KEY,
-            "--port-file",
-            str(port_file),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    try:
-        assert proc.stdout is not None
-        banner = proc.stdout.readline().strip()
-        port = int(port_file.read_text())
-        assert banner == f"Connectif sandbox listening on http://127.0.0.1:{port}"
-        resp = requests.get(f"http://127.0.0.1:{port}/coupon-sets/", headers={"Authorization": f"apiKey {KEY}"})
+    with run_sandbox_cli("target_connectif.sandbox", tmp_path, "--api-key", KEY) as cli:
+        assert cli.banner == f"Connectif sandbox listening on {cli.url}"
+        resp = requests.get(f"{cli.url}/coupon-sets/", headers={"Authorization": f"apiKey {KEY}"})
         assert resp.status_code == 200 and resp.headers["X-RateLimit-Limit"] == "100"
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == 0, err
-    assert KEY not in banner + out + err
+    assert KEY not in cli.output

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +11,7 @@ import requests
 
 from target_ecomail.sandbox import EcomailSandbox, FaultConfig
 
+from ..sandbox_fixtures import run_sandbox_cli
 from .conftest import StartSandbox
 from .harness_keys import KEY
 
@@ -558,31 +555,9 @@ def test_summary_keys_and_reset_over_http(api: tuple[EcomailSandbox, str], sessi
 
 
 def test_cli_serves_and_stops_on_sigterm(tmp_path: Path) -> None:
-    import target_ecomail.sandbox as pkg
-
-    root = str(Path(pkg.__file__).resolve().parents[2])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])}
-    port_file = tmp_path / "port"
     secret = "cli-secret-key"
-    args = ["--port", "0", "--api-key", secret, "--rate-limit", "50", "--port-file", str(port_file)]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "target_ecomail.sandbox", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline().strip()
-        port = int(port_file.read_text())
-        assert line == f"Ecomail sandbox listening on http://127.0.0.1:{port}"
-        assert requests.get(f"http://127.0.0.1:{port}/account", headers={"key": secret}).status_code == 200
-        assert requests.get(f"http://127.0.0.1:{port}/account", headers={"key": "x"}).status_code == 401
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 0
-    assert secret not in line + out + err
+    with run_sandbox_cli("target_ecomail.sandbox", tmp_path, "--api-key", secret, "--rate-limit", "50") as cli:
+        assert cli.banner == f"Ecomail sandbox listening on {cli.url}"
+        assert requests.get(f"{cli.url}/account", headers={"key": secret}).status_code == 200
+        assert requests.get(f"{cli.url}/account", headers={"key": "x"}).status_code == 401
+    assert secret not in cli.output

@@ -21,16 +21,22 @@ from api_target_kit.sandbox import (
     BaseSandboxConfig,
     FaultConfig,
     FaultInjector,
+    RateDecision,
+    RateLimitWindow,
+    RateStatus,
     RateWindow,
     Response,
+    RoutedSandboxCore,
+    RouteTable,
     SandboxApp,
     SandboxCore,
     is_int,
     is_number,
     message,
     parse_json,
+    route,
 )
-from api_target_kit.sandbox.cli import add_common_arguments, common_config_kwargs, serve
+from api_target_kit.sandbox.cli import SandboxCommand, add_common_arguments, common_config_kwargs, serve
 
 KEY = "echo-secret"
 
@@ -53,8 +59,8 @@ class EchoCore(SandboxCore[EchoConfig]):
     server_name = "EchoSandbox/0.1"
     api_prefix = "/api"
 
-    def __init__(self, config: EchoConfig) -> None:
-        super().__init__(config)
+    def __init__(self, config: EchoConfig, window: RateLimitWindow | None = None) -> None:
+        super().__init__(config, window)
         self.items: list[Any] = []
         self.advanced = 0
 
@@ -184,6 +190,130 @@ def test_fault_rules_are_matched_below_the_api_prefix() -> None:
     assert injector.decide("/v1/import").status == 0  # count used up
     assert injector.decide("/other/x").status == 502  # outside the prefix: compared as it is
     assert injector.current().fail_next == []
+
+
+# ----- routing and the routed pipeline ----------------------------------------------------
+
+
+def _table(decode: bool = True) -> RouteTable[str]:
+    return RouteTable(
+        (
+            route("/x/delete-bulk", DELETE="delete-bulk"),
+            route("/x/{id}", PUT="replace", GET="show"),
+            route("/plain", POST="plain"),
+        ),
+        not_found=lambda: message(404, "nope"),
+        method_not_allowed=lambda method: message(405, f"no {method}"),
+        decode_params=decode,
+    )
+
+
+def test_route_table_404_405_allow_and_params() -> None:
+    table = _table()
+    assert table.resolve("GET", "/x/a%40b.com") == ("show", ("a@b.com",))
+    assert table.resolve("PUT", "/x/delete-bulk") == ("replace", ("delete-bulk",))  # a later route has the method
+    assert table.resolve("DELETE", "/x/delete-bulk") == ("delete-bulk", ())
+    wrong = table.resolve("PATCH", "/x/delete-bulk")
+    assert isinstance(wrong, Response) and wrong.status == 405 and wrong.body == {"message": "no PATCH"}
+    assert wrong.headers == (("Allow", "DELETE, GET, PUT"),)
+    assert table.resolve("GET", "/plain") == message(405, "no GET", (("Allow", "POST"),))
+    assert table.resolve("GET", "/nope") == message(404, "nope")
+    assert table.resolve("GET", None) == message(404, "nope")  # outside the API prefix
+    assert table.resolve("GET", "/x/a/b") == message(404, "nope")  # a parameter is one segment
+    assert _table(decode=False).resolve("GET", "/x/a%40b.com") == ("show", ("a%40b.com",))
+
+
+class RoutedEcho(RoutedSandboxCore[EchoConfig, str]):
+    """Echoes the endpoint, params and body; records which steps ran."""
+
+    api_prefix = "/api"
+    routes = _table()
+
+    def __init__(self, config: EchoConfig) -> None:
+        super().__init__(config)
+        self.steps: list[str] = []
+
+    def check_caller(self, request: ApiRequest) -> Response | None:
+        self.steps.append("caller")
+        return None if self.key_matches(request.header("x-key")) else message(401, "who")
+
+    def too_large(self) -> Response:
+        return message(413, "big")
+
+    def read_body(self, endpoint: str, request: ApiRequest, raw: bytes) -> Any:
+        self.steps.append("body")
+        return message(400, "bad") if raw == b"bad" else raw.decode()
+
+    def call(self, endpoint: str, params: tuple[str, ...], request: ApiRequest, body: Any) -> Response:
+        self.steps.append("call")
+        return Response(200, {"endpoint": endpoint, "params": list(params), "body": body})
+
+
+def test_routed_core_checks_caller_size_route_body_then_calls() -> None:
+    core = RoutedEcho(EchoConfig(api_key=KEY))
+    key = {"X-Key": KEY}
+
+    def answer(method: str, path: str, body: bytes | None = b"", headers: dict[str, str] = key) -> Response:
+        core.steps.clear()
+        return core.process(ApiRequest(method, path, headers=headers, body=body, size=len(body or b"x" * 99)))
+
+    assert answer("GET", "/api/nope", None, {}).status == 401 and core.steps == ["caller"]
+    assert answer("GET", "/api/nope", None).status == 413
+    assert answer("GET", "/api/nope").status == 404 and core.steps == ["caller"]
+    assert answer("POST", "/api/x/1", b"bad").status == 405
+    assert answer("PUT", "/api/x/1", b"bad").body == {"message": "bad"} and core.steps == ["caller", "body"]
+    ok = answer("PUT", "/api/x/a%2Fb", b"hi")
+    assert ok.body == {"endpoint": "replace", "params": ["a/b"], "body": "hi"}
+    assert core.steps == ["caller", "body", "call"]
+
+
+class FixedWindow:
+    """A rate window other than the kit's: every second arrival is refused."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    @property
+    def max_in_window(self) -> int:
+        return self.count
+
+    def hit(self, now: float) -> RateDecision:
+        self.count += 1
+        return RateDecision(allowed=self.count % 2 == 1, in_window=self.count, retry_after=9)
+
+    def status(self, now: float) -> RateStatus:
+        return RateStatus(limit=1, window_seconds=1.0, in_window=self.count, remaining=0, resets_in=1.0)
+
+    def reset(self) -> None:
+        self.count = 0
+
+
+class DirectEcho(EchoCore):
+    """Serves ``/files/...`` outside the pipeline; an injected 429 has no ``Retry-After``."""
+
+    injected_retry_after = False
+
+    def __init__(self, config: EchoConfig) -> None:
+        super().__init__(config, FixedWindow())
+
+    def serve_direct(self, request: ApiRequest) -> Response | None:
+        return Response(200, b"file", content_type="text/plain") if request.path.startswith("/files/") else None
+
+
+def test_custom_window_direct_paths_and_injected_429_without_retry_after() -> None:
+    core = DirectEcho(EchoConfig(api_key=KEY, faults=FaultConfig(fail_next=[{"status": 429, "count": 1}])))
+    key = {"X-Key": KEY}
+    direct = core.handle_api(ApiRequest("GET", "/files/a.csv"))
+    assert direct is not None and direct.body == b"file" and direct.headers == ()  # not decorated
+    injected = core.handle_api(ApiRequest("GET", "/api/items", headers=key))
+    assert (
+        injected is not None and injected.status == 429 and injected.headers == (("X-Limit", "1"), ("X-Remaining", "0"))
+    )
+    limited = core.handle_api(ApiRequest("GET", "/api/items", headers=key))
+    assert limited is not None and limited.status == 429 and ("Retry-After", "9") in limited.headers
+    assert core.summary()["requests"]["total"] == 2 and core.summary()["requests"]["max_in_window"] == 2
+    assert core.faults.decide("/api/items").headers == ()
+    assert FaultInjector(FaultConfig(rate_429=1.0)).decide("/x").headers == (("Retry-After", "1"),)
 
 
 # ----- the HTTP pipeline ------------------------------------------------------------------
@@ -359,6 +489,23 @@ def test_admin_endpoints(make_sandbox: MakeSandbox) -> None:
 
 
 # ----- command line -----------------------------------------------------------------------
+
+
+def test_sandbox_command_adds_vendor_flags_and_reports_bad_settings(capsys: pytest.CaptureFixture[str]) -> None:
+    def flags(parser: argparse.ArgumentParser, defaults: EchoConfig) -> None:
+        parser.add_argument("--greeting", default=defaults.greeting)
+
+    def settings(args: argparse.Namespace) -> dict[str, Any]:
+        return {"greeting": int(args.greeting) if args.greeting.isdigit() else args.greeting}
+
+    command = SandboxCommand("python -m echo", "Echo sandbox.", 9998, "Echo", EchoConfig, EchoSandbox, flags, settings)
+    parser = command.parser()
+    assert parser.prog == "python -m echo" and parser.description == "Echo sandbox."
+    assert parser.parse_args([]).port == 9998 and parser.parse_args([]).greeting == "hi"
+    for bad, error in ((["--greeting", "3"], "greeting must be a string"), (["--faults", "{"], "Expecting")):
+        with pytest.raises(SystemExit) as exited:
+            command.main(bad)
+        assert exited.value.code == 2 and error in capsys.readouterr().err
 
 
 def test_cli_helpers_build_config_and_serve_until_sigterm(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

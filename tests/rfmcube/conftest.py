@@ -2,32 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any
-
-import pytest
+from collections.abc import Callable
 
 from target_rfmcube.sandbox import RfmcubeSandbox, SandboxConfig
 
+from ..sandbox_fixtures import start_sandbox_fixture
 from .harness import KEY
 
 StartSandbox = Callable[..., RfmcubeSandbox]
 
-
-@pytest.fixture
-def start_sandbox() -> Iterator[StartSandbox]:
-    """Start Rfmcube sandboxes (key `KEY`, fast processes); stop them afterwards."""
-    started: list[RfmcubeSandbox] = []
-
-    def _start(**settings: Any) -> RfmcubeSandbox:
-        settings.setdefault("api_key", KEY)
-        settings.setdefault("process_seconds", 0.1)
-        settings.setdefault("rate_limit", 1200)
-        sandbox = RfmcubeSandbox(SandboxConfig(**settings))
-        sandbox.start(port=0)
-        started.append(sandbox)
-        return sandbox
-
-    yield _start
-    for sandbox in started:
-        sandbox.stop()
+start_sandbox = start_sandbox_fixture(RfmcubeSandbox, SandboxConfig, api_key=KEY, process_seconds=0.1, rate_limit=1200)
+"""Start Rfmcube sandboxes (key `KEY`, fast processes); stop them afterwards."""

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -17,27 +13,26 @@ import requests
 
 from target_rfmcube.sandbox import FaultConfig, RfmcubeSandbox, SandboxConfig
 
+from ..sandbox_fixtures import run_sandbox_cli, start_sandbox_fixture
+
 KEY = "test-key-123"
 DATE = "2020-01-01T13:06:39Z"
 
 MakeSandbox = Callable[..., tuple[RfmcubeSandbox, str]]
 
 
+sandboxes = start_sandbox_fixture(RfmcubeSandbox, SandboxConfig, api_key=KEY, process_seconds=0.1)
+
+
 @pytest.fixture
-def make_sandbox() -> Iterator[MakeSandbox]:
-    """Start sandboxes on free ports; stop them all afterwards."""
-    started: list[RfmcubeSandbox] = []
+def make_sandbox(sandboxes: Callable[..., RfmcubeSandbox]) -> MakeSandbox:
+    """Start sandboxes on free ports (stopped afterwards), returned with their base URL."""
 
     def _make(**kwargs: Any) -> tuple[RfmcubeSandbox, str]:
-        kwargs.setdefault("api_key", KEY)
-        kwargs.setdefault("process_seconds", 0.1)
-        sandbox = RfmcubeSandbox(SandboxConfig(**kwargs))
-        started.append(sandbox)
-        return sandbox, sandbox.start(port=0)
+        sandbox = sandboxes(**kwargs)
+        return sandbox, sandbox.base_url
 
-    yield _make
-    for sandbox in started:
-        sandbox.stop()
+    return _make
 
 
 @pytest.fixture
@@ -509,31 +504,10 @@ def test_admin_endpoints_bypass_auth_rate_limit_and_faults(
 
 
 def test_cli_prints_url_writes_port_and_exits_cleanly(tmp_path: Path) -> None:
-    import target_rfmcube.sandbox as pkg
-
-    root = str(Path(pkg.__file__).resolve().parents[2])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])}
-    port_file = tmp_path / "port"
     secret = "cli-secret-key"
-    args = ["--port", "0", "--api-key", secret, "--faults", '{"rate_429": 0.0}', "--port-file", str(port_file)]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "target_rfmcube.sandbox", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline().strip()
-        port = int(port_file.read_text())
-        assert line == f"Rfmcube sandbox listening on http://127.0.0.1:{port}/v1"
-        resp = requests.get(f"http://127.0.0.1:{port}/v1/processes/1", headers={"api-key": secret})
+    args = ["--api-key", secret, "--faults", '{"rate_429": 0.0}']
+    with run_sandbox_cli("target_rfmcube.sandbox", tmp_path, *args) as cli:
+        assert cli.banner == f"Rfmcube sandbox listening on {cli.url}/v1"
+        resp = requests.get(f"{cli.url}/v1/processes/1", headers={"api-key": secret})
         assert resp.status_code == 404
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 0
-    assert secret not in line + out + err
+    assert secret not in cli.output

@@ -1,8 +1,10 @@
 """Helpers for a vendor's ``python -m <vendor>.sandbox`` command line.
 
-A vendor's ``__main__`` builds an ``argparse`` parser, calls :func:`add_common_arguments`, adds
-its own flags, builds its config from :func:`common_config_kwargs` plus those flags (calling
-``parser.error`` on ``ValueError``/``TypeError``) and hands the app to :func:`serve`.
+A vendor's ``__main__`` describes its command as a :class:`SandboxCommand` (program name, default
+port, banner, config and app classes, its own flags) and calls :meth:`SandboxCommand.main`: that
+builds an ``argparse`` parser with :func:`add_common_arguments` and the vendor's flags, builds the
+config from :func:`common_config_kwargs` plus the vendor's keyword arguments (``parser.error`` on
+``ValueError``/``TypeError``) and hands the app to :func:`serve`.
 """
 
 from __future__ import annotations
@@ -13,10 +15,13 @@ import os
 import signal
 import tempfile
 import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from types import FrameType
-from typing import Any
+from typing import Any, Generic
 
 from .app import SandboxApp
+from .core import ConfigT
 from .fault_config import BaseSandboxConfig, FaultConfig
 
 
@@ -96,3 +101,49 @@ def serve(app: SandboxApp[Any], port: int, port_file: str | None, banner_name: s
         for signum, handler in previous.items():
             signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
     return 0
+
+
+def _no_arguments(_parser: argparse.ArgumentParser, _defaults: Any) -> None:
+    """Add no vendor flag."""
+
+
+def _no_kwargs(_args: argparse.Namespace) -> Mapping[str, Any]:
+    """Add no vendor setting."""
+    return {}
+
+
+@dataclass(frozen=True)
+class SandboxCommand(Generic[ConfigT]):
+    """A vendor's ``python -m <vendor>.sandbox``: the common flags, the vendor's own, then :func:`serve`.
+
+    ``add_arguments(parser, defaults)`` adds the vendor's flags after the common ones (``defaults``
+    is ``config_type()``); ``config_kwargs(args)`` turns them into config fields (it may raise
+    ``ValueError`` or ``TypeError``, reported through ``parser.error`` like a bad ``--faults``).
+    """
+
+    prog: str
+    description: str | None
+    port: int
+    banner_name: str
+    config_type: Callable[..., ConfigT]
+    app_type: Callable[[ConfigT], SandboxApp[ConfigT]]
+    add_arguments: Callable[[argparse.ArgumentParser, ConfigT], None] = _no_arguments
+    config_kwargs: Callable[[argparse.Namespace], Mapping[str, Any]] = _no_kwargs
+
+    def parser(self) -> argparse.ArgumentParser:
+        """Return the parser: the common flags (default port :attr:`port`), then the vendor's."""
+        defaults = self.config_type()
+        parser = argparse.ArgumentParser(prog=self.prog, description=self.description)
+        add_common_arguments(parser, defaults, port=self.port)
+        self.add_arguments(parser, defaults)
+        return parser
+
+    def main(self, argv: Sequence[str] | None = None) -> int:
+        """Parse ``argv``, build the config and serve until SIGTERM or SIGINT; return the exit code."""
+        parser = self.parser()
+        args = parser.parse_args(argv)
+        try:
+            config = self.config_type(**common_config_kwargs(args), **self.config_kwargs(args))
+        except (ValueError, TypeError) as exc:
+            parser.error(str(exc))
+        return serve(self.app_type(config), args.port, args.port_file, self.banner_name)

@@ -1,8 +1,10 @@
 """The request pipeline and admin protocol shared by every sandbox, independent of the HTTP layer.
 
-An API request goes: :meth:`SandboxCore.advance`, request log, rate window (429), fault draw
-(``fail_next`` first, then at most one random fault), then :meth:`SandboxCore.process` (the
-vendor's auth, routing and endpoints). Every response goes through :meth:`SandboxCore.decorate`.
+An API request goes: :meth:`SandboxCore.advance`, :meth:`SandboxCore.serve_direct` (paths served
+outside the pipeline), request log, rate window (429), fault draw (``fail_next`` first, then at
+most one random fault), then :meth:`SandboxCore.process` (the vendor's auth, routing and
+endpoints; :class:`~api_target_kit.sandbox.routing.RoutedSandboxCore` has the usual steps).
+Every response of the pipeline goes through :meth:`SandboxCore.decorate`.
 
 Lock discipline: all state sits behind one re-entrant lock, ``self.lock``. Hooks are called
 with it held; only an injected stall waits outside it (and :meth:`interrupt_stalls` wakes it).
@@ -18,7 +20,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from .fault_config import BaseSandboxConfig, FaultConfig
 from .faults import FaultAction, FaultInjector
-from .rate_window import RateDecision, RateWindow
+from .rate_window import RateDecision, RateLimitWindow, RateWindow
 from .request import ApiRequest, api_path
 from .request_log import RequestLog, RequestRecord
 from .response import Headers, Response, message
@@ -32,7 +34,8 @@ class SandboxCore(ABC, Generic[ConfigT]):
     A vendor sets :attr:`server_name` and :attr:`api_prefix`, implements :meth:`process` and
     usually the state hooks (:meth:`snapshot_state`, :meth:`count_state`, :meth:`clear_state`,
     :meth:`advance`). Attributes for subclasses: ``config``, ``lock``, ``window``
-    (:class:`RateWindow`) and ``faults`` (:class:`FaultInjector`).
+    (a :class:`RateLimitWindow`, the sliding :class:`RateWindow` unless one is passed to
+    ``__init__``) and ``faults`` (:class:`FaultInjector`).
     """
 
     server_name: ClassVar[str] = "Sandbox/1.0"
@@ -41,12 +44,21 @@ class SandboxCore(ABC, Generic[ConfigT]):
     api_prefix: ClassVar[str] = ""
     """Path prefix of the API (``"/v1"``, or ``""`` for none); admin stays under ``/_sandbox``."""
 
-    def __init__(self, config: ConfigT) -> None:
-        """Create empty state for ``config`` (a subclass creates its own state after calling this)."""
+    injected_retry_after: ClassVar[bool] = True
+    """Whether an injected 429 carries ``Retry-After`` (set ``False`` for a vendor that sends none)."""
+
+    def __init__(self, config: ConfigT, window: RateLimitWindow | None = None) -> None:
+        """Create empty state for ``config`` (a subclass creates its own state after calling this).
+
+        ``window`` replaces the sliding :class:`RateWindow` of ``config.rate_limit`` requests per
+        ``config.window_seconds``.
+        """
         self.config = config
         self.lock = threading.RLock()
-        self.window = RateWindow(config.rate_limit, config.window_seconds)
-        self.faults = FaultInjector(config.faults, self.api_prefix)
+        self.window: RateLimitWindow = (
+            window if window is not None else RateWindow(config.rate_limit, config.window_seconds)
+        )
+        self.faults = FaultInjector(config.faults, self.api_prefix, retry_after=self.injected_retry_after)
         self._log = RequestLog()
         self._stopping = threading.Event()
 
@@ -65,6 +77,14 @@ class SandboxCore(ABC, Generic[ConfigT]):
 
         Called before every API request is handled and before every admin read.
         """
+
+    def serve_direct(self, request: ApiRequest) -> Response | None:
+        """Answer a request outside the API pipeline, or ``None`` to let the pipeline have it (lock held).
+
+        A direct answer is neither logged, rate-limited, fault-injected nor decorated (a download
+        from a storage host, say). ``None`` by default: every request goes through the pipeline.
+        """
+        return None
 
     def snapshot_state(self) -> dict[str, Any]:
         """Return the stored data for ``GET /_sandbox/data`` (lock held); ``{}`` by default."""
@@ -98,7 +118,7 @@ class SandboxCore(ABC, Generic[ConfigT]):
     def fault_response(self, status: int, text: str, headers: Headers) -> Response:
         """Return the answer for an injected failure (lock held); default ``{"message": text}``.
 
-        ``headers`` holds ``Retry-After`` for an injected 429.
+        ``headers`` holds ``Retry-After`` for an injected 429 (unless :attr:`injected_retry_after` is false).
         """
         return message(status, text, headers)
 
@@ -123,6 +143,9 @@ class SandboxCore(ABC, Generic[ConfigT]):
         """Answer an API request; ``None`` means: close the connection without a response."""
         with self.lock:
             self.advance()
+            direct = self.serve_direct(request)
+            if direct is not None:
+                return direct
             record = self._log.add(time.time(), request.method, request.path, request.size)
             rate = self.window.hit(time.monotonic())
             if not rate.allowed:

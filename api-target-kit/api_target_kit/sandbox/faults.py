@@ -43,12 +43,14 @@ class FaultInjector:
 
     Request paths and ``fail_next`` rule paths are compared below ``api_prefix`` (a rule
     ``"/v1/import"`` and a rule ``"/import"`` are the same when the prefix is ``"/v1"``), with
-    trailing ``/`` ignored; a rule matches its path and everything under it.
+    trailing ``/`` ignored; a rule matches its path and everything under it. An injected 429
+    carries ``Retry-After: retry_after_seconds`` unless ``retry_after`` is false.
     """
 
-    def __init__(self, config: FaultConfig, api_prefix: str = "") -> None:
+    def __init__(self, config: FaultConfig, api_prefix: str = "", *, retry_after: bool = True) -> None:
         """Start from ``config``; see :meth:`replace`."""
         self._prefix = api_prefix
+        self._retry_after = retry_after
         self.replace(config)
 
     def replace(self, config: FaultConfig) -> None:
@@ -129,6 +131,6 @@ class FaultInjector:
 
     def _respond(self, status: int, message: str) -> FaultDecision:
         headers: Headers = ()
-        if status == 429:
+        if status == 429 and self._retry_after:
             headers = (("Retry-After", str(self._config.retry_after_seconds)),)
         return FaultDecision(FaultAction.RESPOND, status=status, message=message, headers=headers)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass
+from typing import Protocol
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,27 @@ class RateStatus:
     in_window: int
     remaining: int
     resets_in: float
+
+
+class RateLimitWindow(Protocol):
+    """What :class:`~api_target_kit.sandbox.SandboxCore` needs from its rate window.
+
+    :class:`RateWindow` (sliding) is the default; a vendor with other rules (fixed windows, a
+    shared budget...) passes its own to ``SandboxCore.__init__``.
+    """
+
+    @property
+    def max_in_window(self) -> int:
+        """Return the largest number of arrivals that fell within one window (for the summary)."""
+
+    def hit(self, now: float) -> RateDecision:
+        """Record an arrival at monotonic time ``now`` and decide whether it is within the limit."""
+
+    def status(self, now: float) -> RateStatus:
+        """Return limit, count, remaining and reset time at ``now``."""
+
+    def reset(self) -> None:
+        """Forget all arrivals and the busiest-window figure."""
 
 
 class RateWindow:

@@ -8,31 +8,33 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from typing import Any
 
-from api_target_kit.sandbox.cli import add_common_arguments, common_config_kwargs, serve
+from api_target_kit.sandbox.cli import SandboxCommand
 
 from .app import ConnectifSandbox
 from .config import SandboxConfig
 
 
-def _parser() -> argparse.ArgumentParser:
-    defaults = SandboxConfig()
-    parser = argparse.ArgumentParser(prog="python -m target_connectif.sandbox", description=__doc__)
-    add_common_arguments(parser, defaults, port=8767)
+def _flags(parser: argparse.ArgumentParser, defaults: SandboxConfig) -> None:
     parser.add_argument("--import-seconds", type=float, default=defaults.import_seconds)
-    return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the sandbox until SIGTERM or SIGINT; return the exit code."""
-    parser = _parser()
-    args = parser.parse_args(argv)
-    try:
-        config = SandboxConfig(**common_config_kwargs(args), import_seconds=args.import_seconds)
-    except (ValueError, TypeError) as exc:
-        parser.error(str(exc))
-    return serve(ConnectifSandbox(config), args.port, args.port_file, "Connectif")
+def _settings(args: argparse.Namespace) -> dict[str, Any]:
+    return {"import_seconds": args.import_seconds}
+
+
+COMMAND = SandboxCommand(
+    prog="python -m target_connectif.sandbox",
+    description=__doc__,
+    port=8767,
+    banner_name="Connectif",
+    config_type=SandboxConfig,
+    app_type=ConnectifSandbox,
+    add_arguments=_flags,
+    config_kwargs=_settings,
+)
+main = COMMAND.main
 
 
 if __name__ == "__main__":

@@ -1,10 +1,10 @@
-"""Connectif's request handling on top of the kit's :class:`SandboxCore`.
+"""Connectif's request handling on top of the kit's :class:`RoutedSandboxCore`.
 
 Order of checks for an API request: log it and count it in the fixed rate window, rate limit
 (429), ``fail_next``, one random fault (all in the kit), then here: auth (401, plain text), body
 size (413), route (404/405), Content-Type (415), the endpoint's own size limit (413), JSON (400),
-the endpoint. Every response carries the ``X-RateLimit-*`` headers. Downloads under
-``/_files/`` bypass all of this.
+the endpoint. Every response carries the ``X-RateLimit-*`` headers; an injected 429 has no
+``Retry-After`` either. Downloads under ``/_files/`` bypass all of this.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from api_target_kit.sandbox import (
     InvalidJsonError,
     RateDecision,
     Response,
-    SandboxCore,
+    RoutedSandboxCore,
     is_json_content_type,
     parse_json,
 )
@@ -31,54 +31,44 @@ from .imports import ImportJob, ImportOutcome, ImportRegistry
 from .multipart import is_form_content_type
 from .problems import RATE_LIMIT_DETAIL, problem, rate_limited, unauthorized
 from .rate_window import FixedRateWindow
-from .routes import Body, Endpoint, resolve
+from .routes import ROUTES, Body, Endpoint
 from .store import Store
 
 AUTH_SCHEME = "apiKey "
 
 
-class ConnectifCore(SandboxCore[SandboxConfig]):
+class ConnectifCore(RoutedSandboxCore[SandboxConfig, Endpoint]):
     """Contacts, products, purchases, events, coupons and imports behind the kit's lock."""
 
     server_name = "ConnectifSandbox/1.0"
     api_prefix = ""
+    routes = ROUTES
+    injected_retry_after = False
 
     def __init__(self, config: SandboxConfig) -> None:
         """Create empty state and the fixed rate window for ``config``."""
-        super().__init__(config)
-        self.fixed_window = FixedRateWindow(
-            config.rate_limit, config.window_seconds, config.foreign_requests_per_window
-        )
-        self.window = self.fixed_window
+        window = FixedRateWindow(config.rate_limit, config.window_seconds, config.foreign_requests_per_window)
+        super().__init__(config, window)
+        self.fixed_window = window
         self._store = Store(config.coupon_sets)
         self._imports = ImportRegistry()
 
-    def handle_api(self, request: ApiRequest) -> Response | None:
-        """Serve ``/_files/`` downloads directly; hand everything else to the kit's pipeline."""
-        if is_file_path(request.path):
-            with self.lock:
-                self.advance()
-                return serve_file(self._imports, request)
-        return super().handle_api(request)
+    def serve_direct(self, request: ApiRequest) -> Response | None:
+        """Serve ``/_files/`` downloads outside the kit's pipeline; leave everything else to it."""
+        return serve_file(self._imports, request) if is_file_path(request.path) else None
 
-    def process(self, request: ApiRequest) -> Response:
-        """Auth, size, route, Content-Type, JSON, endpoint (lock held)."""
+    def check_caller(self, request: ApiRequest) -> Response | None:
+        """Refuse anything but ``Authorization: apiKey <key>`` (401, plain text)."""
         authorization = request.header("authorization") or ""
         if not authorization.startswith(AUTH_SCHEME) or not self.key_matches(authorization[len(AUTH_SCHEME) :]):
             return unauthorized()
-        if request.body is None:
-            return problem(413, f"The request body is larger than {self.config.max_request_bytes} bytes")
-        resolved = resolve(request.method, self.api_path(request.path))
-        if isinstance(resolved, Response):
-            return resolved
-        endpoint, params = resolved
-        body = self._read_body(endpoint, request, request.body)
-        if isinstance(body, Response):
-            return body
-        call = Call(self._store, self._imports, self.config, self.faults, request, body, time.monotonic(), time.time())
-        return endpoint.handler(call, params)
+        return None
 
-    def _read_body(self, endpoint: Endpoint, request: ApiRequest, raw: bytes) -> Any:
+    def too_large(self) -> Response:
+        """Answer 413 problem details to a body over ``max_request_bytes``."""
+        return problem(413, f"The request body is larger than {self.config.max_request_bytes} bytes")
+
+    def read_body(self, endpoint: Endpoint, request: ApiRequest, raw: bytes) -> Any:
         """Return the parsed JSON body (``None`` for other endpoints) or the 415/413/400 problem."""
         content_type = request.header("content-type")
         if endpoint.body is Body.FORM and not is_form_content_type(content_type):
@@ -93,6 +83,11 @@ class ConnectifCore(SandboxCore[SandboxConfig]):
             return parse_json(raw)
         except InvalidJsonError:
             return problem(400, "The request body is not valid JSON")
+
+    def call(self, endpoint: Endpoint, params: tuple[str, ...], request: ApiRequest, body: Any) -> Response:
+        """Run the endpoint's handler on a :class:`Call`."""
+        call = Call(self._store, self._imports, self.config, self.faults, request, body, time.monotonic(), time.time())
+        return endpoint.handler(call, params)
 
     def decorate(self, request: ApiRequest, response: Response) -> Response:
         """Add ``X-RateLimit-Limit``, ``-Remaining`` and ``-Reset`` (epoch seconds) to every response."""
@@ -110,8 +105,7 @@ class ConnectifCore(SandboxCore[SandboxConfig]):
 
     def fault_response(self, status: int, text: str, headers: Headers) -> Response:
         """Answer an injected failure as problem details; an injected 429 looks like a real one."""
-        kept = tuple((name, value) for name, value in headers if name.lower() != "retry-after")
-        return problem(status, RATE_LIMIT_DETAIL if status == 429 else text, kept)
+        return problem(status, RATE_LIMIT_DETAIL if status == 429 else text, headers)
 
     def advance(self) -> None:
         """Move imports along; finishing ones are applied to the store (lock held)."""

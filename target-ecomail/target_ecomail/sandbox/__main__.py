@@ -10,36 +10,35 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from typing import Any
 
-from api_target_kit.sandbox.cli import add_common_arguments, common_config_kwargs, serve
+from api_target_kit.sandbox.cli import SandboxCommand
 
 from .app import EcomailSandbox
 from .config import SandboxConfig
 
 
-def _parser() -> argparse.ArgumentParser:
-    defaults = SandboxConfig()
-    parser = argparse.ArgumentParser(prog="python -m target_ecomail.sandbox", description=__doc__)
-    add_common_arguments(parser, defaults, port=8766)
+def _flags(parser: argparse.ArgumentParser, defaults: SandboxConfig) -> None:
     parser.add_argument("--lists", default=json.dumps(defaults.lists), help="list id -> custom-field definitions")
     parser.add_argument("--pipelines", default=",".join(defaults.pipelines), help="automation ids, comma-separated")
-    return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the sandbox until SIGTERM or SIGINT; return the exit code."""
-    parser = _parser()
-    args = parser.parse_args(argv)
-    try:
-        config = SandboxConfig(
-            **common_config_kwargs(args),
-            lists=json.loads(args.lists),
-            pipelines=[p.strip() for p in args.pipelines.split(",") if p.strip()],
-        )
-    except (ValueError, TypeError) as exc:
-        parser.error(str(exc))
-    return serve(EcomailSandbox(config), args.port, args.port_file, "Ecomail")
+def _settings(args: argparse.Namespace) -> dict[str, Any]:
+    pipelines = [p.strip() for p in args.pipelines.split(",") if p.strip()]
+    return {"lists": json.loads(args.lists), "pipelines": pipelines}
+
+
+COMMAND = SandboxCommand(
+    prog="python -m target_ecomail.sandbox",
+    description=__doc__,
+    port=8766,
+    banner_name="Ecomail",
+    config_type=SandboxConfig,
+    app_type=EcomailSandbox,
+    add_arguments=_flags,
+    config_kwargs=_settings,
+)
+main = COMMAND.main
 
 
 if __name__ == "__main__":

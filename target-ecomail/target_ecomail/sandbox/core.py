@@ -1,4 +1,4 @@
-"""Ecomail's request handling on top of the kit's :class:`SandboxCore`.
+"""Ecomail's request handling on top of the kit's :class:`RoutedSandboxCore`.
 
 Order of checks for an API request: log it and count it in the rate window, rate limit (429
 with ``Retry-After``, no ``X-RateLimit-*``), ``fail_next``, one random fault (all in the kit),
@@ -15,15 +15,15 @@ from api_target_kit.sandbox import (
     ApiRequest,
     InvalidJsonError,
     Response,
-    SandboxCore,
+    RoutedSandboxCore,
     is_json_content_type,
     message,
     parse_json,
 )
 
 from .config import SandboxConfig
-from .context import RouteContext
-from .routes import resolve
+from .context import Handler, RouteContext
+from .routes import ROUTES
 from .store import Store
 
 
@@ -42,31 +42,33 @@ def json_object(request: ApiRequest) -> dict[str, Any] | Response:
     return body
 
 
-class EcomailCore(SandboxCore[SandboxConfig]):
+class EcomailCore(RoutedSandboxCore[SandboxConfig, Handler]):
     """Contacts, orders, events, coupons and automation runs behind the kit's lock."""
 
     server_name = "EcomailSandbox/1.0"
     api_prefix = ""
+    routes = ROUTES
 
     def __init__(self, config: SandboxConfig) -> None:
         """Create empty state for ``config``."""
         super().__init__(config)
         self._store = Store()
 
-    def process(self, request: ApiRequest) -> Response:
-        """Auth, size, route, JSON body, handler (lock held)."""
-        if not self.key_matches(request.header("key")):
-            return message(401, "Wrong api key")
-        if request.body is None:
-            return message(413, f"The request body is larger than {self.config.max_request_bytes} bytes")
-        resolved = resolve(request.method, self.api_path(request.path))
-        if isinstance(resolved, Response):
-            return resolved
-        handler, params = resolved
-        body = json_object(request)
-        if isinstance(body, Response):
-            return body
-        return handler(RouteContext(self._store, self.config, request, body, params, time.time()))
+    def check_caller(self, request: ApiRequest) -> Response | None:
+        """Refuse a missing or wrong ``key`` header (401)."""
+        return None if self.key_matches(request.header("key")) else message(401, "Wrong api key")
+
+    def too_large(self) -> Response:
+        """Answer 413 to a body over ``max_request_bytes``."""
+        return message(413, f"The request body is larger than {self.config.max_request_bytes} bytes")
+
+    def read_body(self, endpoint: Handler, request: ApiRequest, raw: bytes) -> dict[str, Any] | Response:
+        """Return the JSON object body (see :func:`json_object`)."""
+        return json_object(request)
+
+    def call(self, endpoint: Handler, params: tuple[str, ...], request: ApiRequest, body: Any) -> Response:
+        """Run the handler on a :class:`RouteContext`."""
+        return endpoint(RouteContext(self._store, self.config, request, body, params, time.time()))
 
     def snapshot_state(self) -> dict[str, Any]:
         """Contacts with memberships, orders (duplicates too), events, coupons by folder, automation runs."""

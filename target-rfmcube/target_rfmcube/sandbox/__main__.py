@@ -8,36 +8,34 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from typing import Any
 
-from api_target_kit.sandbox.cli import add_common_arguments, common_config_kwargs, serve
+from api_target_kit.sandbox.cli import SandboxCommand
 
 from .app import RfmcubeSandbox
 from .config import SandboxConfig
 
 
-def _parser() -> argparse.ArgumentParser:
-    defaults = SandboxConfig()
-    parser = argparse.ArgumentParser(prog="python -m target_rfmcube.sandbox", description=__doc__)
-    add_common_arguments(parser, defaults, port=8765)
+def _flags(parser: argparse.ArgumentParser, defaults: SandboxConfig) -> None:
     parser.add_argument("--process-seconds", type=float, default=defaults.process_seconds)
     parser.add_argument("--connector-type", default=defaults.connector_type)
-    return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the sandbox until SIGTERM or SIGINT; return the exit code."""
-    parser = _parser()
-    args = parser.parse_args(argv)
-    try:
-        config = SandboxConfig(
-            **common_config_kwargs(args),
-            process_seconds=args.process_seconds,
-            connector_type=args.connector_type,
-        )
-    except (ValueError, TypeError) as exc:
-        parser.error(str(exc))
-    return serve(RfmcubeSandbox(config), args.port, args.port_file, "Rfmcube")
+def _settings(args: argparse.Namespace) -> dict[str, Any]:
+    return {"process_seconds": args.process_seconds, "connector_type": args.connector_type}
+
+
+COMMAND = SandboxCommand(
+    prog="python -m target_rfmcube.sandbox",
+    description=__doc__,
+    port=8765,
+    banner_name="Rfmcube",
+    config_type=SandboxConfig,
+    app_type=RfmcubeSandbox,
+    add_arguments=_flags,
+    config_kwargs=_settings,
+)
+main = COMMAND.main
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Rfmcube's request handling on top of the kit's :class:`SandboxCore`.
+"""Rfmcube's request handling on top of the kit's :class:`RoutedSandboxCore`.
 
 Order of checks for an API request: log it and count it in the rate window, rate limit (429),
 ``fail_next``, one random fault (all in the kit), then here: auth (401), connector type (406),
@@ -14,7 +14,7 @@ from api_target_kit.sandbox import (
     ApiRequest,
     InvalidJsonError,
     Response,
-    SandboxCore,
+    RoutedSandboxCore,
     is_json_content_type,
     message,
     parse_json,
@@ -22,17 +22,18 @@ from api_target_kit.sandbox import (
 
 from .config import SandboxConfig
 from .processes import ProcessRegistry
-from .routes import RouteContext, resolve
+from .routes import ROUTES, Handler, RouteContext
 from .store import Store
 
 CONNECTOR_API = "api"
 
 
-class RfmcubeCore(SandboxCore[SandboxConfig]):
+class RfmcubeCore(RoutedSandboxCore[SandboxConfig, Handler]):
     """Customers, orders and import processes behind the kit's lock."""
 
     server_name = "RfmcubeSandbox/1.0"
     api_prefix = "/v1"
+    routes = ROUTES
 
     def __init__(self, config: SandboxConfig) -> None:
         """Create empty state for ``config``."""
@@ -40,28 +41,33 @@ class RfmcubeCore(SandboxCore[SandboxConfig]):
         self._store = Store()
         self._processes = ProcessRegistry()
 
-    def process(self, request: ApiRequest) -> Response:
-        """Auth, connector, size, route, Content-Type, JSON, handler (lock held)."""
+    def check_caller(self, request: ApiRequest) -> Response | None:
+        """Refuse a missing or wrong ``api-key`` (401), then a connector other than the API (406)."""
         if not self.key_matches(request.header("api-key")):
             return message(401, "missing or invalid api-key header")
         if self.config.connector_type != CONNECTOR_API:
             return message(406, "connector platform type is not 'Use Rfmcube's API'")
-        if request.body is None or request.size > self.config.max_request_bytes:
-            return message(416, f"request body larger than {self.config.max_request_bytes} bytes")
-        resolved = resolve(request.method, self.api_path(request.path))
-        if isinstance(resolved, Response):
-            return resolved
-        handler, params = resolved
-        body: Any = None
-        if request.method == "POST":
-            if not is_json_content_type(request.header("Content-Type")):
-                return message(400, "Content-Type must be application/json")
-            try:
-                body = parse_json(request.body)
-            except InvalidJsonError:
-                return message(400, "request body is not valid JSON")
+        return None
+
+    def too_large(self) -> Response:
+        """Answer 416 to a body over ``max_request_bytes``."""
+        return message(416, f"request body larger than {self.config.max_request_bytes} bytes")
+
+    def read_body(self, endpoint: Handler, request: ApiRequest, raw: bytes) -> Any:
+        """Parse a POST's JSON body (400 for another Content-Type or bad JSON); ``None`` for a GET."""
+        if request.method != "POST":
+            return None
+        if not is_json_content_type(request.header("Content-Type")):
+            return message(400, "Content-Type must be application/json")
+        try:
+            return parse_json(raw)
+        except InvalidJsonError:
+            return message(400, "request body is not valid JSON")
+
+    def call(self, endpoint: Handler, params: tuple[str, ...], request: ApiRequest, body: Any) -> Response:
+        """Run the handler with the state and the clocks."""
         ctx = RouteContext(self._store, self._processes, self.faults, time.monotonic(), time.time())
-        return handler(ctx, body, params)
+        return endpoint(ctx, body, params)
 
     def advance(self) -> None:
         """Move import processes along (lock held)."""

@@ -1,16 +1,15 @@
-"""API routes under ``/v1``: path resolution (404/405) and one handler per endpoint.
+"""API routes under ``/v1``: the route table (404/405 with ``{"message"}``) and one handler per endpoint.
 
 Handlers receive the parsed JSON body and run with the sandbox lock held.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from api_target_kit.sandbox import FaultInjector, Response, message
+from api_target_kit.sandbox import FaultInjector, Response, RouteTable, message, route
 
 from .processes import ProcessRegistry, count_orders
 from .store import Store
@@ -160,34 +159,21 @@ def customer_stats(ctx: RouteContext, body: Any, _params: tuple[str, ...]) -> Re
     return Response(200, ctx.store.stats(customer["email"]))
 
 
-@dataclass(frozen=True)
-class Route:
-    """A path pattern (groups become handler params) and its handlers by method."""
-
-    pattern: re.Pattern[str]
-    methods: Mapping[str, Handler]
+def _not_allowed(method: str) -> Response:
+    return message(405, f"method {method} not allowed")
 
 
-ROUTES: tuple[Route, ...] = (
-    Route(re.compile(r"/import"), {"POST": import_customers}),
-    Route(re.compile(r"/processes/([^/]+)"), {"GET": get_process}),
-    Route(re.compile(r"/merge_customer"), {"POST": merge_customer}),
-    Route(re.compile(r"/merge_order"), {"POST": merge_order}),
-    Route(re.compile(r"/delete_customer"), {"POST": delete_customer}),
-    Route(re.compile(r"/customer_stats"), {"POST": customer_stats}),
+ROUTES: RouteTable[Handler] = RouteTable(
+    (
+        route("/import", POST=import_customers),
+        route("/processes/{process_id}", GET=get_process),
+        route("/merge_customer", POST=merge_customer),
+        route("/merge_order", POST=merge_order),
+        route("/delete_customer", POST=delete_customer),
+        route("/customer_stats", POST=customer_stats),
+    ),
+    not_found=lambda: message(404, "not found"),
+    method_not_allowed=_not_allowed,
+    decode_params=False,
 )
-
-
-def resolve(method: str, api_path: str | None) -> tuple[Handler, tuple[str, ...]] | Response:
-    """Find the handler for ``method`` on ``api_path`` (path below ``/v1``), or a 404/405."""
-    if api_path is not None:
-        for route in ROUTES:
-            match = route.pattern.fullmatch(api_path)
-            if match is None:
-                continue
-            handler = route.methods.get(method)
-            if handler is None:
-                allowed = ", ".join(sorted(route.methods))
-                return message(405, f"method {method} not allowed", (("Allow", allowed),))
-            return handler, match.groups()
-    return message(404, "not found")
+"""Paths below ``/v1``; the process id is matched as it is (not percent-decoded)."""
