@@ -1,9 +1,11 @@
 """Sinks of actions, not state: each record is one call, sent at most once whatever is replayed.
 
 Re-sending an event records it twice; re-sending an automation trigger runs it again. The
-target's sent ledger keeps, per entity, the key of every action the vendor confirmed (the
-stream's key properties, or else the content of the call), written right after each
-confirmation, so a rerun or a replay after a crash sends only what was never confirmed.
+target's sent ledger keeps, per entity, the key of every action (the stream's key properties,
+or else the content of the call): pending before the call, confirmed right after the vendor
+answered. A rerun or a replay after a crash sends only what was never confirmed. An action
+left pending (its answer lost, or the process killed) is sent again when the sink allows it
+(`resend_when_unknown`, at least once), else rejected with what to check (at most once).
 """
 
 from __future__ import annotations
@@ -17,6 +19,10 @@ from api_target_kit.sent_ledger import payload_digest
 from api_target_kit.sink import EntitySink
 
 ALREADY_SENT = "already confirmed by the vendor in an earlier run (an action is sent once)"
+UNKNOWN_OUTCOME = (
+    "{what}. Not sent again, so that it cannot run twice: check at the vendor whether it ran, "
+    "and replay this record from the rejects file if it did not"
+)
 
 
 @dataclass(frozen=True)
@@ -60,12 +66,23 @@ class ActionSink(EntitySink):
             call = self.action(record)
             if call is not None:
                 actions.append(Action(record, self.ledger_key(record, call[1]), *call))
-        sent = self.api_target.ledger.lookup(self.entity, [a.key for a in actions])
+        ledger = self.api_target.ledger
+        sent = ledger.lookup(self.entity, [a.key for a in actions])
+        interrupted = ledger.pending(self.entity, [a.key for a in actions])
         fresh: dict[str, Action] = {}
         for action in actions:
             if action.key in sent or action.key in fresh:
                 self.kit.report.skipped(self.stream_name, ALREADY_SENT)
+            elif action.key in interrupted and not self.resend_when_unknown:
+                ledger.forget(self.entity, [action.key])  # handed to the operator through the rejects file
+                self.reject(
+                    action.record, UNKNOWN_OUTCOME.format(what="an earlier run was interrupted after sending it")
+                )
             else:
+                if action.key in interrupted:
+                    self.kit.report.warn(
+                        self.stream_name, "sent again after an interrupted run (may be recorded twice)"
+                    )
                 fresh[action.key] = action
         for_each_concurrently(fresh.values(), self._send)
 
@@ -74,18 +91,20 @@ class ActionSink(EntitySink):
             self.kit.record_dry_run("POST", action.path, action.body)
             self.kit.report.sent(self.stream_name)
             return
+        ledger = self.api_target.ledger
+        digest = payload_digest(action.body)
+        ledger.intend(self.entity, {action.key: digest})
         try:
             sent = self.send_or_reject(action.record, lambda: self._post(action))
         except OutcomeUnknownError as exc:
-            self.reject(
-                action.record,
-                f"{exc}. Not sent again, so that it cannot run twice: check at the vendor whether it ran, "
-                "and replay this record from the rejects file if it did not",
-            )
+            ledger.forget(self.entity, [action.key])  # handed to the operator through the rejects file
+            self.reject(action.record, UNKNOWN_OUTCOME.format(what=exc))
             return
         if sent:
-            self.api_target.ledger.confirm(self.entity, {action.key: payload_digest(action.body)})
+            ledger.confirm(self.entity, {action.key: digest})
             self.kit.report.sent(self.stream_name)
+        else:
+            ledger.forget(self.entity, [action.key])
 
     def _post(self, action: Action) -> None:
         while True:

@@ -2,9 +2,11 @@
 
 Some vendor calls are actions, not upserts: re-sending them creates a second order, a second
 event, a second automation run. The ledger remembers, per entity and key, a digest of the
-payload the vendor confirmed. It is written only after the vendor confirmed, so a crash
-before that re-sends (at least once), and a crash after it never re-sends. SQLite, one file
-per target, shared by its sinks.
+payload the vendor confirmed. Before such a call the key is written as *pending*; once the
+vendor confirmed, as *confirmed*. So after a crash (even `kill -9` between the vendor's answer
+and our write) the next run knows which calls may have arrived: their keys are still pending,
+and the sink checks at the vendor (or, where it cannot, says so) instead of sending blindly.
+SQLite, one file per target, shared by its sinks.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from api_target_kit.json_payload import dumps_bytes
 from api_target_kit.sqlite_file import open_sqlite
 
 _BATCH = 500
+PENDING = "pending"
+CONFIRMED = "confirmed"
 
 
 def payload_digest(payload: Any) -> str:
@@ -27,7 +31,7 @@ def payload_digest(payload: Any) -> str:
 
 
 class SentLedger:
-    """entity, key -> digest of the payload the vendor confirmed."""
+    """entity, key -> digest of the payload the vendor confirmed (or a call that may have arrived)."""
 
     def __init__(self, path: str | None) -> None:
         self.path = path
@@ -35,48 +39,71 @@ class SentLedger:
         self._db = open_sqlite(
             path,
             "CREATE TABLE IF NOT EXISTS sent (entity TEXT NOT NULL, key TEXT NOT NULL, digest TEXT NOT NULL, "
-            "confirmed_at REAL NOT NULL, PRIMARY KEY (entity, key))",
+            "state TEXT NOT NULL, at REAL NOT NULL, PRIMARY KEY (entity, key))",
         )
 
     def lookup(self, entity: str, keys: Iterable[str]) -> dict[str, str]:
-        """Digests of those `keys` the vendor confirmed earlier."""
-        wanted = list(dict.fromkeys(keys))
-        found: dict[str, str] = {}
-        with self._lock:
-            for start in range(0, len(wanted), _BATCH):
-                part = wanted[start : start + _BATCH]
-                marks = ",".join("?" * len(part))
-                rows = self._db.execute(
-                    f"SELECT key, digest FROM sent WHERE entity = ? AND key IN ({marks})", [entity, *part]
-                )
-                found.update(rows)
-        return found
+        """Digests of those `keys` the vendor confirmed."""
+        return {key: digest for key, (digest, state) in self._rows(entity, keys).items() if state == CONFIRMED}
+
+    def pending(self, entity: str, keys: Iterable[str]) -> set[str]:
+        """Those `keys` whose call was started but never confirmed (a crash, or an answer lost)."""
+        return {key for key, (_, state) in self._rows(entity, keys).items() if state == PENDING}
+
+    def intend(self, entity: str, digests: Mapping[str, str]) -> None:
+        """Note calls about to be sent (a key already confirmed stays confirmed until `confirm`)."""
+        self._write(
+            "INSERT OR IGNORE INTO sent (entity, key, digest, state, at) VALUES (?, ?, ?, ?, ?)",
+            entity,
+            digests,
+            PENDING,
+        )
 
     def confirm(self, entity: str, digests: Mapping[str, str]) -> None:
         """Record payloads the vendor confirmed (call only after it did)."""
-        if not digests:
-            return
-        now = time.time()
-        with self._lock:
-            self._db.executemany(
-                "INSERT OR REPLACE INTO sent (entity, key, digest, confirmed_at) VALUES (?, ?, ?, ?)",
-                [(entity, key, digest, now) for key, digest in digests.items()],
-            )
-            self._db.commit()
+        self._write(
+            "INSERT OR REPLACE INTO sent (entity, key, digest, state, at) VALUES (?, ?, ?, ?, ?)",
+            entity,
+            digests,
+            CONFIRMED,
+        )
 
     def forget(self, entity: str, keys: Iterable[str]) -> None:
-        """Drop entries (the record was deleted at the vendor)."""
+        """Drop entries (the record was deleted at the vendor, or never arrived)."""
         with self._lock:
             self._db.executemany("DELETE FROM sent WHERE entity = ? AND key = ?", [(entity, key) for key in keys])
             self._db.commit()
 
     def count(self, entity: str) -> int:
-        """How many keys of `entity` are recorded."""
+        """How many keys of `entity` are confirmed."""
         with self._lock:
-            row = self._db.execute("SELECT COUNT(*) FROM sent WHERE entity = ?", (entity,)).fetchone()
+            row = self._db.execute(
+                "SELECT COUNT(*) FROM sent WHERE entity = ? AND state = ?", (entity, CONFIRMED)
+            ).fetchone()
         return int(row[0])
 
     def close(self) -> None:
         """Close the database."""
         with self._lock:
             self._db.close()
+
+    def _rows(self, entity: str, keys: Iterable[str]) -> dict[str, tuple[str, str]]:
+        wanted = list(dict.fromkeys(keys))
+        found: dict[str, tuple[str, str]] = {}
+        with self._lock:
+            for start in range(0, len(wanted), _BATCH):
+                part = wanted[start : start + _BATCH]
+                marks = ",".join("?" * len(part))
+                rows = self._db.execute(
+                    f"SELECT key, digest, state FROM sent WHERE entity = ? AND key IN ({marks})", [entity, *part]
+                )
+                found.update((key, (digest, state)) for key, digest, state in rows)
+        return found
+
+    def _write(self, statement: str, entity: str, digests: Mapping[str, str], state: str) -> None:
+        if not digests:
+            return
+        now = time.time()
+        with self._lock:
+            self._db.executemany(statement, [(entity, key, digest, state, now) for key, digest in digests.items()])
+            self._db.commit()

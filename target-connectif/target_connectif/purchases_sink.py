@@ -5,7 +5,8 @@ Re-posting a `purchaseId` is assumed to create a duplicate (vendors/connectif.md
   already there is skipped (`purchase_update_mode: skip`, the default) or, when it changed,
   deleted and created again (`replace`);
 - after a timeout or a dropped connection, `GET /purchases/purchase-id/{id}` decides whether
-  the POST arrived before it is sent again;
+  the POST arrived before it is sent again; so it does for a purchase a killed run left
+  pending in the ledger (noted before each POST, confirmed after);
 - a purchase's contact and products are confirmed before it (the sink drains them first);
   E0101 (no such contact) creates the contact when `create_missing_contacts`, else rejects.
 """
@@ -41,18 +42,26 @@ class PurchasesSink(ConnectifSink):
         """Deletes, then each purchase once."""
         for_each_concurrently(context.get("deletes", []), self._delete)
         purchases = [(r, purchase_body(r)) for r in context.get("records", [])]
-        known = self.connectif.ledger.lookup(self.entity, [b["purchaseId"] for _, b in purchases])
-        for_each_concurrently(purchases, lambda p: self._upsert(p, known.get(p[1]["purchaseId"])))
+        ids = [b["purchaseId"] for _, b in purchases]
+        known = self.connectif.ledger.lookup(self.entity, ids)
+        interrupted = self.connectif.ledger.pending(self.entity, ids)
+        for_each_concurrently(
+            purchases, lambda p: self._upsert(p, known.get(p[1]["purchaseId"]), p[1]["purchaseId"] in interrupted)
+        )
 
-    def _upsert(self, purchase: tuple[dict[str, Any], dict[str, Any]], confirmed_digest: str | None) -> None:
+    def _upsert(
+        self, purchase: tuple[dict[str, Any], dict[str, Any]], confirmed_digest: str | None, interrupted: bool
+    ) -> None:
         record, body = purchase
         digest = payload_digest(body)
         replace = self.setting("purchase_update_mode", "skip") == "replace"
         exists = confirmed_digest is not None
-        if not exists and self.setting("verify_new_purchases", False):
+        if not exists and (interrupted or self.setting("verify_new_purchases", False)):
             exists = self._exists(body["purchaseId"])
-            if exists and not replace:
-                self._confirmed(body["purchaseId"], digest, sent=False)
+            if exists and (interrupted or not replace):
+                # Ours from an interrupted run (it arrived), or one to keep (skip mode).
+                self._confirmed(body["purchaseId"], digest, sent=interrupted)
+                return
         if exists:
             if confirmed_digest == digest:
                 self.kit.report.skipped(self.stream_name, UNCHANGED)
@@ -72,6 +81,7 @@ class PurchasesSink(ConnectifSink):
             self.kit.record_dry_run("POST", path, body)
             self.kit.report.sent(self.stream_name)
             return
+        self.connectif.ledger.intend(self.entity, {body["purchaseId"]: digest})
         try:
             self.kit.client.request("POST", path, json_body=body, idempotent=False, endpoint="/purchases/")
         except OutcomeUnknownError:
@@ -93,6 +103,7 @@ class PurchasesSink(ConnectifSink):
                 self.kit.report.warn(self.stream_name, "contact created from the purchase's e-mail (E0101)")
                 self._create(record, body, digest, contact_created=True)
                 return
+            self.connectif.ledger.forget(self.entity, [body["purchaseId"]])
             self.reject(record, self.refusal_reason(exc))
             return
         self._confirmed(body["purchaseId"], digest, sent=True)

@@ -8,7 +8,8 @@ confirmed and the digest of what was sent:
 - in the ledger, same digest: unchanged, not sent;
 - in the ledger, another digest: `PUT /tracker/transaction/{order_id}` (the whole order).
 A bulk call whose answer was lost is never sent again: its orders are each PUT (200: it
-arrived; 404: it did not, so it is created).
+arrived; 404: it did not, so it is created). The same check covers orders a killed run left
+pending in the ledger (noted before each create, confirmed after).
 """
 
 from __future__ import annotations
@@ -50,20 +51,27 @@ class TransactionsSink(EcomailSink):
         for record in context.get("records", []):
             body = transaction_body(record, shop)
             orders.append((record, body, payload_digest(body)))
-        known = self.ecomail.ledger.lookup(self.entity, [o[1]["transaction"]["order_id"] for o in orders])
-        new, changed = [], []
+        ids = [o[1]["transaction"]["order_id"] for o in orders]
+        known = self.ecomail.ledger.lookup(self.entity, ids)
+        interrupted = self.ecomail.ledger.pending(self.entity, ids)
+        new: list[Order] = []
+        uncertain: list[Order] = []
+        changed: list[Order] = []
         for order in orders:
-            digest = known.get(order[1]["transaction"]["order_id"])
+            order_id = order[1]["transaction"]["order_id"]
+            digest = known.get(order_id)
             if digest is None:
-                new.append(order)
+                (uncertain if order_id in interrupted else new).append(order)
             elif digest == order[2]:
                 self.kit.report.skipped(self.stream_name, UNCHANGED)
             else:
                 changed.append(order)
-        if new and self.setting("verify_new_transactions", False):
-            absent: list[Order] = []
-            for_each_concurrently(new, lambda o: None if self._replace(o) else absent.append(o))
-            new = absent
+        if self.setting("verify_new_transactions", False):
+            uncertain, new = uncertain + new, []
+        # Orders that may be at Ecomail already: PUT them; those it does not have are new.
+        absent: list[Order] = []
+        for_each_concurrently(uncertain, lambda o: None if self._replace(o) else absent.append(o))
+        new += absent
         if self.setting("trigger_order_automations", False):
             for_each_concurrently(new, self._create_one)
         else:
@@ -78,6 +86,7 @@ class TransactionsSink(EcomailSink):
             if self.kit.dry_run:
                 self.kit.record_dry_run("POST", "/tracker/transaction-bulk", body)
             else:
+                self._intend(chunk)
                 try:
                     self.kit.client.request(
                         "POST",
@@ -95,6 +104,7 @@ class TransactionsSink(EcomailSink):
             self._confirmed(chunk)
 
         def refuse(order: Order, exc: VendorError) -> None:
+            self.ecomail.ledger.forget(self.entity, [order[1]["transaction"]["order_id"]])
             self.reject(order[0], refusal_reason(exc))
 
         for start in range(0, len(orders), TRANSACTION_BULK_MAX):
@@ -106,6 +116,7 @@ class TransactionsSink(EcomailSink):
             self.kit.record_dry_run("POST", "/tracker/transaction", order[1])
             self._confirmed([order])
             return True
+        self._intend([order])
         try:
             self.kit.client.request(
                 "POST", "/tracker/transaction", json_body=order[1], idempotent=False, endpoint="/tracker/transaction"
@@ -115,6 +126,7 @@ class TransactionsSink(EcomailSink):
         except VendorError as exc:
             if exc.status != 422:
                 raise
+            self.ecomail.ledger.forget(self.entity, [order[1]["transaction"]["order_id"]])
             self.reject(order[0], refusal_reason(exc))
             return True
         self._confirmed([order])
@@ -143,6 +155,10 @@ class TransactionsSink(EcomailSink):
             return False
         self._confirmed([order])
         return True
+
+    def _intend(self, orders: Sequence[Order]) -> None:
+        """Note in the ledger that these orders are about to be created (see the module's docstring)."""
+        self.ecomail.ledger.intend(self.entity, {o[1]["transaction"]["order_id"]: o[2] for o in orders})
 
     def _confirmed(self, orders: Sequence[Order]) -> None:
         if not self.kit.dry_run:

@@ -7,7 +7,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from .runs import contacts, load_demo, products, purchases, run_connectif, stream_messages
+import requests
+
+from api_target_kit.sent_ledger import SentLedger
+
+from .runs import CONNECTIF_KEY, contacts, load_demo, products, purchases, run_connectif, stream_messages
 
 DEMO_STREAMS = {"contacts": "_email", "products": "productId", "purchases": "purchaseId", "coupons": "code"}
 
@@ -256,3 +260,31 @@ def test_custom_events_are_sent_once_and_refusals_name_the_reason(start_sandbox:
     assert "E0501" in first.rejects[0]["record"]["_reject_reason"]
     assert "field 'email'" in first.rejects[0]["record"]["_reject_reason"]
     assert sum(m.startswith("POST /custom-events/alias/wishlist") for m in _requests(sandbox)) == 3 + 1
+
+
+def test_a_purchase_a_killed_run_left_pending_is_looked_up_not_resent(start_sandbox: Any, tmp_path: Path) -> None:
+    sandbox = start_sandbox()
+    setup = stream_messages("contacts", contacts(50), key="_email") + stream_messages(
+        "products", products(3), key="productId"
+    )
+    run_connectif(tmp_path, sandbox.base_url, setup)
+    orders = purchases(2)
+    # A run was killed after Connectif stored O000000, before it was confirmed in the ledger.
+    ledger = SentLedger(str(tmp_path / "ledger.sqlite"))
+    ledger.intend("purchases", {"O000000": "x", "O000001": "x"})
+    ledger.close()
+    headers = {"Authorization": f"apiKey {CONNECTIF_KEY}"}
+    assert requests.post(f"{sandbox.base_url}/purchases/", json=orders[0], headers=headers, timeout=10).ok
+    calls = len(sandbox.request_log())
+
+    run = run_connectif(tmp_path, sandbox.base_url, stream_messages("purchases", orders, key="purchaseId"))
+
+    assert run.returncode == 0, run.stderr[-3000:]
+    made = sorted(f"{r['method']} {r['path']} {r['status']}" for r in sandbox.request_log()[calls:])
+    assert made == [
+        "GET /purchases/purchase-id/O000000 200",
+        "GET /purchases/purchase-id/O000001 404",
+        "POST /purchases/ 201",
+    ]
+    assert sandbox.summary()["purchases"] == 2 and sandbox.summary()["duplicate_purchases"] == 0
+    assert run.summary["streams"]["purchases"]["sent"] == 2

@@ -7,7 +7,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from .runs import LIST_ID, load_demo, run_ecomail, stream_messages, subscribers, transactions
+import requests
+
+from api_target_kit.sent_ledger import SentLedger
+
+from .runs import ECOMAIL_KEY, LIST_ID, load_demo, run_ecomail, stream_messages, subscribers, transactions
 
 DEMO_STREAMS = {
     "subscribers": "email",
@@ -256,3 +260,39 @@ def test_the_demo_arrives_as_expected_and_a_rerun_changes_nothing(start_sandbox:
     ]
     # Only the event Ecomail refused the first time is tried again (it was rejected, not sent).
     assert [(r["path"], r["status"]) for r in actions] == [("/tracker/events", 422)]
+
+
+def test_orders_and_triggers_a_killed_run_left_pending_are_checked_not_resent(
+    start_sandbox: Any, tmp_path: Path
+) -> None:
+    sandbox = start_sandbox()
+    people = subscribers(1)
+    orders = transactions(3)
+    run_ecomail(tmp_path, sandbox.base_url, stream_messages("subscribers", people, key="email"))
+    # A run was killed after Ecomail stored ORD0000000 and fired trigger T1, before either was confirmed.
+    ledger = SentLedger(str(tmp_path / "ledger.sqlite"))
+    ledger.intend("transactions", {"ORD0000000": "x", "ORD0000001": "x"})
+    ledger.intend("automation_triggers", {"T1": "x"})
+    ledger.close()
+    arrived = {"transaction": {"order_id": "ORD0000000", "email": people[0]["email"]}, "transaction_items": []}
+    assert requests.post(
+        f"{sandbox.base_url}/tracker/transaction", json=arrived, headers={"key": ECOMAIL_KEY}, timeout=10
+    ).ok
+    calls = len(sandbox.request_log())
+    trigger = [{"trigger_id": "T1", "pipeline_id": 1, "email": people[0]["email"]}]
+
+    run = run_ecomail(
+        tmp_path,
+        sandbox.base_url,
+        stream_messages("transactions", orders, key="order_id")
+        + stream_messages("automation_triggers", trigger, key="trigger_id"),
+    )
+
+    assert run.returncode == 0, run.stderr[-3000:]
+    made = [f"{r['method']} {r['path']} {r['status']}" for r in sandbox.request_log()[calls:]]
+    assert sorted(made[:2]) == ["PUT /tracker/transaction/ORD0000000 200", "PUT /tracker/transaction/ORD0000001 404"]
+    assert made[2:] == ["POST /tracker/transaction-bulk 200"]  # ORD0000001 (absent) and ORD0000002 (new)
+    summary = sandbox.summary()
+    assert summary["transactions"] == 3 and summary["duplicate_transactions"] == 0
+    assert summary["automation_runs"] == 0
+    assert "earlier run was interrupted" in run.rejects[0]["record"]["_reject_reason"]

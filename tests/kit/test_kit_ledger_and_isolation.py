@@ -106,3 +106,18 @@ def test_poll_schedule_grows_to_its_cap_and_times_out() -> None:
     assert not timed_out()
     now[0] = 10.5
     assert timed_out()
+
+
+def test_intended_calls_stay_pending_until_confirmed_even_across_a_reopen(tmp_path: Path) -> None:
+    path = str(tmp_path / "l.sqlite")
+    ledger = SentLedger(path)
+    ledger.confirm("t", {"OLD": "d0"})
+    ledger.intend("t", {"A": "d1", "B": "d2", "OLD": "changed"})
+    ledger.confirm("t", {"A": "d1"})
+    ledger.close()  # as if the process died before B's answer was recorded
+
+    reopened = SentLedger(path)
+
+    assert reopened.pending("t", ["A", "B", "OLD", "C"]) == {"B"}
+    assert reopened.lookup("t", ["A", "B", "OLD"]) == {"A": "d1", "OLD": "d0"}
+    assert reopened.count("t") == 2
