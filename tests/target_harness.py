@@ -109,6 +109,7 @@ def write_config(workdir: Path, api_url: str, *, api_key: str, **settings: Any) 
         "summary_path": str(workdir / "summary.json"),
         "customer_index_path": str(workdir / "customers.sqlite"),
         "ledger_path": str(workdir / "ledger.sqlite"),
+        "quota_backend_url": f"sqlite:///{workdir / 'quota.sqlite'}",
         "dry_run_path": str(workdir / "dry-run.jsonl"),
         "poll_interval_seconds": 0.1,
         "poll_max_interval_seconds": 0.5,
@@ -132,15 +133,29 @@ def run_target(
     **settings: Any,
 ) -> TargetRun:
     """Run `python -m <module> --config ...` on `messages`; collect its outputs."""
+    data = "".join(json.dumps(m, ensure_ascii=False) + "\n" for m in messages).encode()
+    return run_target_input(module, workdir, api_url, data, api_key=api_key, timeout=timeout, env=env, **settings)
+
+
+def run_target_input(
+    module: str,
+    workdir: Path,
+    api_url: str,
+    data: bytes,
+    *,
+    api_key: str,
+    timeout: float = 300,
+    env: dict[str, str] | None = None,
+    **settings: Any,
+) -> TargetRun:
+    """`run_target` on raw input bytes (for input that is not a list of well-formed messages)."""
     config_path = write_config(workdir, api_url, api_key=api_key, **settings)
     for stale in ("summary.json",):
         (workdir / stale).unlink(missing_ok=True)
-    data = "".join(json.dumps(m, ensure_ascii=False) + "\n" for m in messages)
     process = subprocess.run(
         [sys.executable, "-m", module, "--config", str(config_path)],
         input=data,
         capture_output=True,
-        text=True,
         timeout=timeout,
         env={**os.environ, **(env or {})},
         check=False,
@@ -152,8 +167,8 @@ def run_target(
         rejects = [json.loads(line) for line in rejects_path.read_text(encoding="utf-8").splitlines()]
     return TargetRun(
         process.returncode,
-        process.stdout,
-        process.stderr,
+        process.stdout.decode("utf-8", errors="replace"),
+        process.stderr.decode("utf-8", errors="replace"),
         json.loads(summary_path.read_text()) if summary_path.exists() else {},
         [m for m in rejects if m["type"] == "RECORD"],
     )

@@ -8,6 +8,7 @@ from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from api_target_kit.account_quota import AccountQuota
 from api_target_kit.api_stats import ApiStats
 from api_target_kit.dry_run import DryRunRecorder
 from api_target_kit.errors import ConfigurationError, TooManyRejectsError
@@ -46,7 +47,17 @@ class DeliveryKit:
             raise ConfigurationError("api_key is required (set it, or run with dry_run: true)")
         self.redact = SecretRedactor(secrets)
         self.router = EntityRouter(entities, config.get("entities") or {}, config.get("unknown_streams", "fail"))
-        self.limiter = RateLimiter(float(config["max_requests_per_minute"]))
+        self.limiter = RateLimiter(
+            float(config["max_requests_per_minute"]),
+            shared=None
+            if self.dry_run
+            else AccountQuota(
+                vendor=vendor,
+                api_key=str(config["api_key"]),
+                max_requests_per_minute=float(config["max_requests_per_minute"]),
+                backend_url=config.get("quota_backend_url"),
+            ),
+        )
         self.api_stats = ApiStats()
         self.client = ApiClient(
             vendor=vendor,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import Protocol
 
 #: Calls of the vendor's reported remaining budget left for others (jitter, in-flight calls).
 BUDGET_RESERVE = 1
@@ -21,6 +22,18 @@ BUDGET_RESERVE = 1
 #: Share of the limit kept free so that network jitter cannot push two paced requests
 #: into the same vendor window (2% keeps the achieved rate within 5% of the limit).
 HEADROOM = 0.02
+
+
+class SharedBudget(Protocol):
+    """A budget shared with other processes (see `account_quota.AccountQuota`)."""
+
+    waited_seconds: float
+
+    def acquire(self) -> float:
+        """Block until one call may be sent; return the seconds waited."""
+
+    def describe(self) -> dict[str, str]:
+        """Where the budget lives, for the summary."""
 
 
 class RateLimiter:
@@ -33,6 +46,7 @@ class RateLimiter:
         headroom: float = HEADROOM,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        shared: SharedBudget | None = None,
     ) -> None:
         if max_requests_per_minute <= 0:
             raise ValueError("max_requests_per_minute must be positive")
@@ -47,6 +61,8 @@ class RateLimiter:
         self._budget_until = 0.0
         self.waited_seconds = 0.0
         self.granted = 0
+        #: The account's budget shared with other processes and hosts, taken after our own pacing.
+        self.shared = shared
 
     def acquire(self) -> float:
         """Block until this caller's slot comes; return the seconds waited."""
@@ -63,6 +79,8 @@ class RateLimiter:
             self.granted += 1
         if wait > 0:
             self._sleep(wait)
+        if self.shared is not None:
+            wait += self.shared.acquire()
         return wait
 
     def hold_off(self, seconds: float) -> None:

@@ -150,10 +150,17 @@ class RunReport:
                 "seconds_waited_rate_limit": round(self.limiter.waited_seconds, 3),
                 "seconds_waited_retries": round(self.api.retry_wait_seconds, 3),
                 "max_requests_per_minute": self.limiter.max_requests_per_minute,
+                **self._shared_quota(),
             },
             "rejects_path": self.rejects_path,
             **details,
         }
+
+    def _shared_quota(self) -> dict[str, Any]:
+        shared = self.limiter.shared
+        if shared is None:
+            return {}
+        return {"shared_quota": shared.describe(), "seconds_waited_shared_quota": round(shared.waited_seconds, 3)}
 
     def finish(self, status: str, error: str | None = None) -> dict[str, Any]:
         """Log the summary and write `summary_path` (once; a later call changes nothing)."""

@@ -37,6 +37,16 @@ def common_settings(
             default=default_max_requests_per_minute,
             description="Request budget for this account; every call (polls and retries too) is paced to it.",
         ),
+        th.Property(
+            "quota_backend_url",
+            th.StringType,
+            secret=True,  # a Redis URL may hold a password
+            description=(
+                "Where the account's request budget is shared between processes: unset = a SQLite file in the "
+                "user's state directory (all processes of this machine), sqlite:////path.sqlite, "
+                "redis://host:6379/0 (all hosts), or none (this process only)."
+            ),
+        ),
         th.Property("request_timeout_seconds", th.NumberType, default=60, description="Timeout of one HTTP request."),
         th.Property(
             "max_retries", th.IntegerType, default=8, description="Retries of a failing request (429, 5xx, timeouts)."

@@ -64,8 +64,8 @@ class ApiTarget(Target, abc.ABC):
         """Headers that authenticate every request (they are never logged)."""
 
     def secrets(self) -> list[str | None]:
-        """Values that must never appear in any output."""
-        return [self.config.get("api_key")]
+        """Values that must never appear in any output (the key; a quota URL may hold a password)."""
+        return [self.config.get("api_key"), self.config.get("quota_backend_url")]
 
     @cached_property
     def ledger(self) -> SentLedger:

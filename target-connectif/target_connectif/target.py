@@ -115,7 +115,7 @@ class TargetConnectif(ApiTarget):
     def secrets(self) -> list[str | None]:
         """The key, and its secret half on its own."""
         key = str(self.config.get("api_key") or "")
-        return [key or None, key.partition(":")[2] or None]
+        return [*super().secrets(), key.partition(":")[2] or None]
 
     @cached_property
     def imports(self) -> ImportRunner:

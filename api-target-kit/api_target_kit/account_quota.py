@@ -1,0 +1,122 @@
+"""One request budget per vendor account, shared by every process (and host) loading into it.
+
+Several `meltano run` jobs often load the same account at once (a customers and an orders
+pipeline, a backfill beside the nightly run). Each pacing itself to the full limit would
+together exceed it. So every call also takes a slot from a bucket shared by all of them,
+built on pyrate-limiter (a library made for this):
+
+- by default an embedded SQLite bucket in the user's state directory, shared by all
+  processes of the machine (`$XDG_STATE_HOME/api-target-kit/quota.sqlite`, else
+  `~/.local/state/api-target-kit/quota.sqlite`), with a file lock between processes;
+- `quota_backend_url: redis://host:6379/0` shares it across hosts;
+- `quota_backend_url: sqlite:////abs/path/quota.sqlite` names the file; `none` keeps the
+  budget to this process.
+
+The bucket is keyed by the vendor and a hash of the API key (never the key itself) and holds
+two rates: at most one call per `60 / limit` seconds (so processes take turns evenly instead
+of bursting), and at most `limit` calls in any minute, both 2% under the vendor's limit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pyrate_limiter import AbstractBucket, Duration, Limiter, Rate
+from pyrate_limiter.buckets.in_memory_bucket import InMemoryBucket
+from pyrate_limiter.buckets.redis_bucket import RedisBucket
+from pyrate_limiter.buckets.sqlite_bucket import SQLiteBucket
+
+from api_target_kit.errors import ConfigurationError
+from api_target_kit.rate_limit import HEADROOM
+
+#: How long a caller may wait for a slot before the run fails (a stuck shared bucket).
+MAX_WAIT = Duration.HOUR
+#: Extra milliseconds pyrate-limiter waits after the computed delay (clock jitter).
+BUFFER_MS = 5
+DISABLED = "none"
+
+
+def default_state_dir() -> Path:
+    """The per-user state directory (XDG)."""
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "api-target-kit"
+
+
+def quota_key(vendor: str, api_key: str) -> str:
+    """`<vendor>_<16 hex chars of sha256(key)>`: one bucket per account, without the key."""
+    digest = hashlib.sha256(api_key.encode("utf-8")).hexdigest()[:16]
+    return f"{vendor.lower()}_{digest}"
+
+
+def quota_rates(max_requests_per_minute: float) -> list[Rate]:
+    """One call per interval (even turns between processes) and the per-minute total."""
+    per_minute = max_requests_per_minute * (1.0 - HEADROOM)
+    interval_ms = max(1, math.ceil(60_000 / per_minute))
+    return [Rate(1, interval_ms), Rate(max(1, math.floor(per_minute)), Duration.MINUTE)]
+
+
+class AccountQuota:
+    """The account's shared bucket; `acquire` blocks until this process may send one call."""
+
+    def __init__(
+        self, *, vendor: str, api_key: str, max_requests_per_minute: float, backend_url: str | None = None
+    ) -> None:
+        self.key = quota_key(vendor, api_key)
+        self.backend = _backend_name(backend_url)
+        bucket = _bucket(backend_url, self.key, quota_rates(max_requests_per_minute))
+        self._limiter = Limiter(
+            bucket, raise_when_fail=False, max_delay=MAX_WAIT, retry_until_max_delay=True, buffer_ms=BUFFER_MS
+        )
+        self.waited_seconds = 0.0
+
+    def acquire(self) -> float:
+        """Take one slot of the shared budget; return the seconds waited."""
+        started = time.monotonic()
+        if not self._limiter.try_acquire(self.key):
+            raise ConfigurationError(f"the shared request budget ({self.backend}) gave no slot within an hour")
+        waited = time.monotonic() - started
+        self.waited_seconds += waited
+        return waited
+
+    def describe(self) -> dict[str, str]:
+        """For the run summary: where the budget lives and its key (a hash, never the API key)."""
+        return {"backend": self.backend, "bucket": self.key}
+
+
+def _backend_name(url: str | None) -> str:
+    if not url:
+        return f"sqlite:{default_state_dir() / 'quota.sqlite'}"
+    parts = urlsplit(url)
+    if parts.scheme == "redis":
+        return f"redis://{parts.hostname}:{parts.port or 6379}{parts.path}"  # never the password
+    return url
+
+
+def _bucket(url: str | None, key: str, rates: list[Rate]) -> AbstractBucket:
+    if url == DISABLED:
+        return InMemoryBucket(rates)
+    if not url or url.startswith("sqlite:"):
+        # sqlite:///relative/path.sqlite or sqlite:////absolute/path.sqlite (SQLAlchemy's form)
+        path = Path(url.removeprefix("sqlite:///")) if url else default_state_dir() / "quota.sqlite"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        bucket: AbstractBucket = SQLiteBucket.init_from_file(rates, table=key, db_path=str(path), use_file_lock=True)
+        return bucket
+    if url.startswith(("redis://", "rediss://")):
+        import redis  # imported here: only this backend needs it
+
+        try:
+            shared: AbstractBucket = RedisBucket.init(rates, redis.Redis.from_url(url), key)
+            return shared
+        except redis.RedisError as exc:
+            raise ConfigurationError(
+                f"cannot reach the shared request budget at {_backend_name(url)} ({type(exc).__name__}): "
+                "check quota_backend_url, or set it to 'none' to pace this process alone"
+            ) from None
+    raise ConfigurationError(
+        f"quota_backend_url must be empty, 'none', sqlite:///<path>.sqlite or redis://host:port/db; got {url!r}"
+    )

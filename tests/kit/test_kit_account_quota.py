@@ -1,0 +1,77 @@
+"""The account's request budget shared between processes (pyrate-limiter buckets)."""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import time
+from pathlib import Path
+
+import pytest
+
+from api_target_kit.account_quota import AccountQuota, quota_key, quota_rates
+from api_target_kit.errors import ConfigurationError
+
+KEY = "sk-live-QUOTA-SECRET-42"
+
+
+def _take(path: str, count: int, done: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    quota = AccountQuota(vendor="Fake", api_key=KEY, max_requests_per_minute=600, backend_url=f"sqlite:///{path}")
+    stamps = []
+    for _ in range(count):
+        quota.acquire()
+        stamps.append(time.time())
+    done.put(stamps)
+
+
+def test_the_bucket_key_names_the_vendor_and_hides_the_key() -> None:
+    key = quota_key("Ecomail", KEY)
+    assert key.startswith("ecomail_") and len(key) == len("ecomail_") + 16
+    assert KEY not in key and "QUOTA" not in key
+    assert quota_key("Ecomail", KEY) == key != quota_key("Ecomail", KEY + "x")
+
+
+def test_rates_space_calls_evenly_and_cap_the_minute_under_the_limit() -> None:
+    per_call, per_minute = quota_rates(100)
+    assert (per_call.limit, per_call.interval) == (1, 613)  # 60 s / 98 calls, rounded up
+    assert (per_minute.limit, per_minute.interval) == (98, 60_000)
+
+
+def test_two_processes_on_one_sqlite_bucket_share_the_budget(tmp_path: Path) -> None:
+    path = str(tmp_path / "quota.sqlite")
+    done: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
+    workers = [multiprocessing.Process(target=_take, args=(path, 10, done)) for _ in range(2)]
+    started = time.time()
+    for worker in workers:
+        worker.start()
+    stamps = sorted(done.get(timeout=60) + done.get(timeout=60))
+    for worker in workers:
+        worker.join(timeout=10)
+
+    # 20 calls at 600/min together (not each): about 2 s, never two within one slot.
+    assert stamps[-1] - started >= 1.8
+    gaps = [b - a for a, b in itertools.pairwise(stamps)]
+    assert min(gaps) >= 0.095
+
+
+def test_none_keeps_the_budget_to_this_process() -> None:
+    quota = AccountQuota(vendor="Fake", api_key=KEY, max_requests_per_minute=6000, backend_url="none")
+    started = time.monotonic()
+    for _ in range(5):
+        quota.acquire()
+    assert time.monotonic() - started < 1.0
+    assert quota.describe()["backend"] == "none"
+
+
+def test_an_unknown_backend_is_a_clear_configuration_error() -> None:
+    with pytest.raises(ConfigurationError, match="quota_backend_url must be"):
+        AccountQuota(vendor="Fake", api_key=KEY, max_requests_per_minute=60, backend_url="memcached://x")
+
+
+def test_an_unreachable_redis_names_the_host_but_not_the_password() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        AccountQuota(
+            vendor="Fake", api_key=KEY, max_requests_per_minute=60, backend_url="redis://:hunter2@127.0.0.1:1/0"
+        )
+    assert "127.0.0.1:1/0" in str(caught.value)
+    assert "hunter2" not in str(caught.value)
