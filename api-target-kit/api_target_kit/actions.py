@@ -45,6 +45,7 @@ class ActionSink(EntitySink):
     #: with what to check (at most once, for actions that must never run twice).
     resend_when_unknown: ClassVar[bool] = True
     refused_statuses: ClassVar[tuple[int, ...]] = (400, 404, 422)
+    ledger_managed = True
 
     def action(self, record: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
         """The path and body of the call for `record` (None: the record was rejected)."""

@@ -74,6 +74,13 @@ class SentLedger:
             self._db.executemany("DELETE FROM sent WHERE entity = ? AND key = ?", [(entity, key) for key in keys])
             self._db.commit()
 
+    def forget_prefix(self, prefix: str) -> int:
+        """Drop every entry of the entities whose name starts with `prefix`; return how many."""
+        with self._lock:
+            cursor = self._db.execute("DELETE FROM sent WHERE substr(entity, 1, ?) = ?", (len(prefix), prefix))
+            self._db.commit()
+            return int(cursor.rowcount)
+
     def count(self, entity: str) -> int:
         """How many keys of `entity` are confirmed."""
         with self._lock:

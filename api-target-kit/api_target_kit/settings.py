@@ -78,6 +78,27 @@ def common_settings(
             "summary_path", th.StringType, description="Write the end-of-run summary JSON here (it is always logged)."
         ),
         th.Property(
+            "ledger_path",
+            th.StringType,
+            default=f"{target_name}-ledger.sqlite",
+            description=(
+                "SQLite record of what the vendor confirmed (orders, purchases, events and triggers are never sent "
+                "twice; with skip_unchanged, digests of confirmed records). Keep it between runs."
+            ),
+        ),
+        th.Property(
+            "skip_unchanged",
+            th.BooleanType,
+            default=False,
+            description="Do not send a record whose content the vendor already confirmed (counted as skipped).",
+        ),
+        th.Property(
+            "ledger_reset",
+            th.BooleanType,
+            default=False,
+            description="Forget what skip_unchanged remembered, so this run sends every record again.",
+        ),
+        th.Property(
             "progress_interval_seconds",
             th.NumberType,
             default=10,
@@ -113,13 +134,3 @@ def poll_settings(job: str) -> list[th.Property[Any]]:
             description=f"Fail the run if an {job} has not ended by then.",
         ),
     ]
-
-
-def ledger_setting(target_name: str, what: str) -> th.Property[Any]:
-    """`ledger_path`: the SQLite record of `what` the vendor confirmed (see `sent_ledger`)."""
-    return th.Property(
-        "ledger_path",
-        th.StringType,
-        default=f"{target_name}-ledger.sqlite",
-        description=f"SQLite record of {what} the vendor confirmed: none is ever sent twice. Keep it between runs.",
-    )

@@ -12,6 +12,8 @@ from singer_sdk.sinks import BatchSink
 
 from api_target_kit.errors import VendorError
 from api_target_kit.records import as_source_record, is_delete
+from api_target_kit.unchanged import SKIPPED as UNCHANGED_SKIPPED
+from api_target_kit.unchanged import SkipUnchanged
 from api_target_kit.validation import EntityRules, EntityValidator
 
 if TYPE_CHECKING:
@@ -45,6 +47,9 @@ class EntitySink(BatchSink):
     entity_key: ClassVar[tuple[str, ...]] = ()
     #: Statuses with which the vendor refuses one record (not the run): see `send_or_reject`.
     refused_statuses: ClassVar[tuple[int, ...]] = (422,)
+    #: True for sinks that keep their own sent-ledger entries (actions, orders, purchases) and
+    #: so never send an unchanged record anyway; `skip_unchanged` is for the others.
+    ledger_managed: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -58,6 +63,8 @@ class EntitySink(BatchSink):
         super().__init__(target, stream_name, schema, key_properties)
         self.kit.report.tally(stream_name)
         target.register_entity_sink(self)
+        skipping = bool(self.config.get("skip_unchanged")) and self.entity_key and not self.ledger_managed
+        self.unchanged = SkipUnchanged(target.ledger if skipping and not self.kit.dry_run else None, self.entity)
 
     # SDK hooks ----------------------------------------------------------------------
 
@@ -113,12 +120,24 @@ class EntitySink(BatchSink):
         if latest is not None:
             for record in latest.values():
                 context.setdefault("deletes" if is_delete(record) else "records", []).append(record)
+        if self.unchanged.enabled:
+            context["records"] = self.unchanged.changed(context.get("records", []), self.record_key, self._skipped)
+            self.unchanged.deleted(self.record_key(r) for r in context.get("deletes", []))
         with self.delivering():
             self.deliver(context)
+            self.unchanged.settle()
+
+    def _skipped(self, count: int) -> None:
+        self.kit.report.skipped(self.stream_name, UNCHANGED_SKIPPED, count)
 
     def key_of(self, record: dict[str, Any]) -> Any:
         """The record's `entity_key` value(s), as the vendor compares them (override to normalise)."""
         return tuple(str(record.get(name)) for name in self.entity_key)
+
+    def record_key(self, record: dict[str, Any]) -> str:
+        """`key_of` as text, for the sent ledger."""
+        key = self.key_of(record)
+        return key if isinstance(key, str) else "|".join(key)
 
     # For vendor sinks ---------------------------------------------------------------
 
@@ -148,6 +167,8 @@ class EntitySink(BatchSink):
 
     def reject(self, record: dict[str, Any], reason: str) -> None:
         """Write a record of this stream to the rejects file with `reason`."""
+        if self.unchanged.enabled:
+            self.unchanged.refused(self.record_key(record))
         self.kit.reject(
             self.stream_name, self.original_schema, as_source_record(record), reason, list(self.key_properties)
         )

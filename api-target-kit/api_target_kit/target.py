@@ -16,6 +16,7 @@ from singer_sdk.sinks import Sink
 from api_target_kit.delivery_kit import DeliveryKit
 from api_target_kit.errors import DeliveryError
 from api_target_kit.sent_ledger import SentLedger
+from api_target_kit.unchanged import reset_all
 from api_target_kit.sink import EntitySink, IgnoredStreamSink
 
 
@@ -70,7 +71,11 @@ class ApiTarget(Target, abc.ABC):
     @cached_property
     def ledger(self) -> SentLedger:
         """What the vendor confirmed, per entity key, in this run and earlier ones (`ledger_path`)."""
-        return SentLedger(self.config.get("ledger_path") or f"{self.name}-ledger.sqlite")
+        ledger = SentLedger(self.config.get("ledger_path") or f"{self.name}-ledger.sqlite")
+        if self.config.get("ledger_reset"):
+            cleared = reset_all(ledger)
+            self.logger.info("ledger_reset: forgot %d confirmed records; everything is sent again", cleared)
+        return ledger
 
     @cached_property
     def kit(self) -> DeliveryKit:

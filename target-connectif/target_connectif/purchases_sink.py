@@ -34,6 +34,7 @@ class PurchasesSink(ConnectifSink):
 
     entity = PURCHASES
     rules = PURCHASE_RULES
+    ledger_managed = True  # keeps its own ledger entries: an unchanged one is never sent
     entity_key = ("purchaseId",)
     depends_on: ClassVar[tuple[str, ...]] = (CONTACTS, PRODUCTS)
     MAX_SIZE_DEFAULT = 1000

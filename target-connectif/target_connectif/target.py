@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from singer_sdk import typing as th
 
 from api_target_kit.polling import PollSchedule
-from api_target_kit.settings import common_settings, ledger_setting, poll_settings, properties_schema
+from api_target_kit.settings import common_settings, poll_settings, properties_schema
 from api_target_kit.target import ApiTarget
 from target_connectif.catalog_sinks import DEFAULT_BULK_THRESHOLD, ContactsSink, ProductsSink
 from target_connectif.coupons_sink import CouponsSink
@@ -105,7 +105,6 @@ class TargetConnectif(ApiTarget):
             default=False,
             description="Create the contact of a custom event when Connectif has none (createContact).",
         ),
-        ledger_setting(NAME, "purchases and custom events"),
     )
 
     def auth_headers(self) -> dict[str, str]:

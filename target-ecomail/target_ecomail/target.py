@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 from singer_sdk import typing as th
 
-from api_target_kit.settings import common_settings, ledger_setting, properties_schema
+from api_target_kit.settings import common_settings, properties_schema
 from api_target_kit.target import ApiTarget
 from target_ecomail.actions_sink import AutomationTriggersSink, EventsSink
 from target_ecomail.coupons_sink import CouponsSink
@@ -109,7 +109,6 @@ class TargetEcomail(ApiTarget):
             default=True,
             description="Update codes that already exist (their valid_until).",
         ),
-        ledger_setting(NAME, "transactions, events and automation triggers"),
     )
 
     def auth_headers(self) -> dict[str, str]:

@@ -39,6 +39,7 @@ class TransactionsSink(EcomailSink):
 
     entity = TRANSACTIONS
     rules = TRANSACTION_RULES
+    ledger_managed = True  # keeps its own ledger entries: an unchanged one is never sent
     entity_key = ("order_id",)
     depends_on = ("subscribers",)
     MAX_SIZE_DEFAULT = 10 * TRANSACTION_BULK_MAX

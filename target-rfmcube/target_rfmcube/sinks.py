@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from api_target_kit.records import is_delete
 from api_target_kit.sink import REJECTED, EntitySink
 from target_rfmcube.entities import CUSTOMER_RULES, CUSTOMERS, ORDER_RULES, ORDERS
+from target_rfmcube.payloads import email_key
 from target_rfmcube.pending_import import PendingImport, StreamRecord
 
 if TYPE_CHECKING:
@@ -28,9 +29,14 @@ class RfmcubeSink(EntitySink):
         return self.pending.is_full
 
     def process_record(self, record: dict[str, Any], context: dict[str, Any]) -> None:
-        """Stage the record in the shared import."""
+        """Stage the record in the shared import (unless `skip_unchanged` finds it unchanged)."""
         if record.get(REJECTED):
             return
+        if self.unchanged.enabled:
+            if is_delete(record):
+                self.unchanged.deleted([self.record_key(record)])
+            elif not self.unchanged.changed([record], self.record_key, self._skipped):
+                return
         self.stage(StreamRecord(self.stream_name, record, self.reject))
 
     def stage(self, source: StreamRecord) -> None:
@@ -47,6 +53,11 @@ class CustomersSink(RfmcubeSink):
 
     entity = CUSTOMERS
     rules = CUSTOMER_RULES
+    entity_key = ("email",)
+
+    def key_of(self, record: dict[str, Any]) -> Any:
+        """Rfmcube matches customers by e-mail, trimmed and lower-cased."""
+        return email_key(record.get("email"))
 
     def stage(self, source: StreamRecord) -> None:
         """Upsert or delete."""
@@ -61,6 +72,7 @@ class OrdersSink(RfmcubeSink):
 
     entity = ORDERS
     rules = ORDER_RULES
+    entity_key = ("id",)
 
     def stage(self, source: StreamRecord) -> None:
         """Upsert; a source delete is skipped (Rfmcube has no order delete)."""
