@@ -18,6 +18,7 @@ import threading
 from pathlib import Path
 from typing import Any, TextIO
 
+from api_target_kit.errors import ConfigurationError
 from api_target_kit.json_payload import dumps_text
 from api_target_kit.secrets import SecretRedactor
 
@@ -73,9 +74,16 @@ class RejectsWriter:
 
     def _open(self) -> TextIO:
         if self._file is None:
+            if self.path.is_dir():  # else the directory itself would be moved aside as an old file
+                raise ConfigurationError(
+                    f"rejects_path {str(self.path)!r} is a directory: name a file in it, "
+                    f"e.g. {str(self.path / 'rejects.singer')!r}"
+                )
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.rotated_to = rotate_aside(self.path)
-            self._file = self.path.open("w", encoding="utf-8")
+            # A rejected record may hold text that is not Unicode (a lone surrogate): written
+            # as its JSON escape (`\ud800`), so the line stays valid JSON and replays as it came.
+            self._file = self.path.open("w", encoding="utf-8", errors="backslashreplace")
         return self._file
 
     @staticmethod

@@ -82,18 +82,34 @@ class EntitySink(BatchSink):
         """The entity's compiled rules (always on: they are what the vendor needs)."""
         return EntityValidator(self.rules, self.schema)
 
+    def _parse_timestamps_in_record(
+        self, record: dict[str, Any], schema: dict[str, Any], treatment: DatetimeErrorTreatmentEnum
+    ) -> None:
+        """Parse date-time text as the SDK does; leave failed records and values that are not text.
+
+        A record that failed validation is rejected as it came. A value that is not text would
+        make the SDK's parser raise (e.g. Unix seconds, which an entity may accept): it stays.
+        """
+        validator = self._validator
+        if isinstance(validator, EntityValidator) and validator.failed(record):
+            return
+        texts = {name: value for name, value in record.items() if isinstance(value, str)}
+        super()._parse_timestamps_in_record(texts, schema, treatment)
+        record.update(texts)
+
     def preprocess_record(self, record: dict[str, Any], context: dict[str, Any]) -> dict[str, Any]:
-        """Count the record; divert it to the rejects file if it failed validation."""
+        """Count the record; divert it to the rejects file if it failed validation or lacks a key property."""
         self.kit.report.received(self.stream_name)
         validator = self._validator
         failure = validator.take_failure(record) if isinstance(validator, EntityValidator) else None
-        if failure is None:
+        missing = next((name for name in self.key_properties if name not in record), None)
+        if failure is None and missing is None:
             return record
         self.kit.reject(
             self.stream_name,
             self.original_schema,
-            as_source_record(failure.original),
-            failure.reason,
+            as_source_record(failure.original if failure else record),
+            failure.reason if failure else f"missing key property '{missing}' (the stream's key_properties)",
             list(self.key_properties),
         )
         stand_in: dict[str, Any] = {key: record.get(key) for key in self.key_properties}

@@ -11,13 +11,16 @@ from types import FrameType
 from typing import Any, ClassVar
 
 from singer_sdk import Target
+from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.sinks import Sink
 
 from api_target_kit.delivery_kit import DeliveryKit
 from api_target_kit.errors import DeliveryError
+from api_target_kit.secrets import SecretRedactor
 from api_target_kit.sent_ledger import SentLedger
-from api_target_kit.unchanged import reset_all
+from api_target_kit.singer_input import InvalidInputError, SingerInputReader
 from api_target_kit.sink import EntitySink, IgnoredStreamSink
+from api_target_kit.unchanged import reset_all
 
 
 class ApiTarget(Target, abc.ABC):
@@ -33,10 +36,14 @@ class ApiTarget(Target, abc.ABC):
     status_explanations: ClassVar[Mapping[int, str]] = {}
     #: Seconds to wait after a 429 that names no `Retry-After` (None: jittered backoff).
     wait_after_bare_429: ClassVar[float | None] = None
+    #: A line that is not a valid Singer message stops the run naming it (no traceback).
+    message_reader_class = SingerInputReader
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._entity_sinks_created: list[EntitySink] = []
         super().__init__(*args, **kwargs)
+        if isinstance(self.message_reader, SingerInputReader):
+            self.message_reader.on_invalid_input = self._stop_on_invalid_input
         if any(sink.depends_on for sink in self.entity_sinks.values()):
             # A sink drains the sinks it depends on itself (see `drain_prerequisites`);
             # draining sinks in parallel threads as well could send one batch twice.
@@ -60,6 +67,13 @@ class ApiTarget(Target, abc.ABC):
                 )
                 self.drain_one(other)
 
+    def _stop_on_invalid_input(self, error: InvalidInputError) -> None:
+        """Keep the rejects written so far and write the summary of the failed run."""
+        kit: DeliveryKit | None = self.__dict__.get("kit")
+        if kit is not None:
+            kit.rejects.sync()
+            kit.report.finish("failed", error=kit.redact(str(error)))
+
     @abc.abstractmethod
     def auth_headers(self) -> dict[str, str]:
         """Headers that authenticate every request (they are never logged)."""
@@ -67,6 +81,21 @@ class ApiTarget(Target, abc.ABC):
     def secrets(self) -> list[str | None]:
         """Values that must never appear in any output (the key; a quota URL may hold a password)."""
         return [self.config.get("api_key"), self.config.get("quota_backend_url")]
+
+    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
+        """The SDK's check of the config, without secret values in its messages.
+
+        The SDK quotes a setting's value when its type is wrong (`12345678 is not of type
+        'string' in config['api_key']`): a key typed as a number would be printed.
+        """
+        redact = SecretRedactor(str(s) for s in self.secrets() if s is not None)
+        try:
+            errors = super()._validate_config(raise_errors=raise_errors)
+        except ConfigValidationError as exc:
+            raise ConfigValidationError(
+                redact(str(exc)), errors=[redact(e) for e in exc.errors], schema=exc.schema
+            ) from None
+        return [redact(e) for e in errors]
 
     @cached_property
     def ledger(self) -> SentLedger:

@@ -8,6 +8,9 @@ the field.
 
 from __future__ import annotations
 
+import datetime as dt
+import decimal
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,12 +21,23 @@ from singer_sdk.sinks.core import BaseJSONSchemaValidator
 
 from api_target_kit.dates import is_datetime_string
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+#: `local@domain.tld`: printable ASCII without spaces or a second `@` before it, dot-separated
+#: labels after it (no empty label, so no leading, trailing or double dot), a top-level
+#: domain of 2+ characters; at most 254 characters (RFC 5321). Unicode e-mails are refused:
+#: the vendors match and deliver plain ASCII addresses (IDN domains go in their xn-- form).
+_EMAIL = re.compile(r"[!-?A-~]+@(?:[A-Za-z0-9_-]+\.)+[A-Za-z0-9-]{2,}")
+MAX_EMAIL_LENGTH = 254
 _DECIMAL = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+def is_email(value: str) -> bool:
+    """The `email` format check."""
+    return len(value) <= MAX_EMAIL_LENGTH and _EMAIL.fullmatch(value) is not None
+
 
 FORMATS: dict[str, Any] = {
     "date-time": is_datetime_string,
-    "email": lambda value: bool(_EMAIL.match(value)),
+    "email": is_email,
     "decimal": lambda value: bool(_DECIMAL.match(value)),
 }
 
@@ -71,6 +85,50 @@ def _datetime_fields(stream_schema: dict[str, Any]) -> list[str]:
     return fields
 
 
+def unsendable_value(record: dict[str, Any]) -> str | None:
+    r"""A reason naming the field when a value cannot travel as JSON text, else None.
+
+    NaN and infinite numbers (and numbers beyond a float's range) have no JSON form, and text
+    holding a lone surrogate (a `\ud800` escape, or input bytes that were not UTF-8) cannot
+    be encoded: either would make the whole request fail. Nested values are walked too.
+    """
+    stack: list[tuple[str, Any]] = list(record.items())
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if not _is_unicode(value):
+                return f"field '{path}' is not valid Unicode text (a lone surrogate, or input bytes that are not UTF-8)"
+        elif isinstance(value, (float, decimal.Decimal, int)) and not isinstance(value, bool):
+            if not _is_finite(value):
+                shown = str(value) if len(str(value)) <= 40 else f"{str(value)[:37]}..."
+                return f"field '{path}' is not a finite number that JSON can carry: {shown}"
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if not _is_unicode(str(key)):
+                    return f"field '{path}' has a key that is not valid Unicode text"
+                stack.append((f"{path}.{key}", item))
+        elif isinstance(value, list):
+            stack.extend((f"{path}[{index}]", item) for index, item in enumerate(value))
+    return None
+
+
+def _is_unicode(text: str) -> bool:
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _is_finite(number: float | decimal.Decimal | int) -> bool:
+    try:
+        return math.isfinite(float(number))
+    except OverflowError:  # an integer beyond a float's range
+        return False
+
+
 def describe_error(exc: fastjsonschema.JsonSchemaValueException, record: dict[str, Any]) -> str:
     """A reject reason naming the field: `missing required field 'email'`, ..."""
     name = (exc.name or "data").removeprefix("data").lstrip(".")
@@ -93,7 +151,24 @@ def describe_error(exc: fastjsonschema.JsonSchemaValueException, record: dict[st
     if wanted:
         return f"field '{name}' is not {_format_name(wanted)}: {shown}"
     detail = exc.message.replace("data.", "", 1).replace("data ", "record ", 1)
+    types = _wanted_types(exc.definition) if exc.rule == "anyOf" else []
+    if types:  # rather than "cannot be validated by any definition"
+        detail = f"{name} must be {' or '.join(types)}"
     return f"field '{name}' is invalid ({detail}): {shown}"
+
+
+def _wanted_types(definition: Any) -> list[str]:
+    """The JSON types an anyOf definition accepts (`["null", "string"]`), or [] if a variant says none."""
+    found: list[str] = []
+    variants = (definition.get("anyOf") or []) if isinstance(definition, dict) else []
+    for variant in variants:
+        if not isinstance(variant, dict):
+            return []
+        kinds = variant.get("type") or _wanted_types(variant)
+        if not kinds:
+            return []
+        found += [kinds] if isinstance(kinds, str) else list(kinds)
+    return sorted(set(found))
 
 
 def _wanted_format(definition: Any) -> str | None:
@@ -103,8 +178,9 @@ def _wanted_format(definition: Any) -> str | None:
     if definition.get("format"):
         return str(definition["format"])
     for variant in definition.get("anyOf") or []:
-        if isinstance(variant, dict) and variant.get("format"):
-            return str(variant["format"])
+        wanted = _wanted_format(variant)  # e.g. an optional amount: anyOf null or AMOUNT
+        if wanted:
+            return wanted
     return None
 
 
@@ -135,16 +211,18 @@ class EntityValidator(BaseJSONSchemaValidator):
     def validate(self, record: dict[str, Any]) -> None:
         """Check `record`; on failure remember why (see `take_failure`) instead of raising."""
         self._failure = None
-        if record.get(self.rules.deleted_field):
-            reason = self._delete_problem(record)
-        else:
-            try:
-                self._check_upsert(record)
-                reason = next((r for check in self.rules.checks if (r := check(record))), None)
-            except fastjsonschema.JsonSchemaValueException as exc:
-                reason = describe_error(exc, record)
+        reason = unsendable_value(record) or self._problem(record)
         if reason:
             self._failure = Failure(record, reason, dict(record))
+
+    def _problem(self, record: dict[str, Any]) -> str | None:
+        if record.get(self.rules.deleted_field):
+            return self._delete_problem(record)
+        try:
+            self._check_upsert(record)
+        except fastjsonschema.JsonSchemaValueException as exc:
+            return describe_error(exc, record)
+        return next((r for check in self.rules.checks if (r := check(record))), None)
 
     def take_failure(self, record: dict[str, Any]) -> Failure | None:
         """The failure of `record` if the last validated record was it and failed."""
@@ -153,7 +231,15 @@ class EntityValidator(BaseJSONSchemaValidator):
             return failure
         return None
 
+    def failed(self, record: dict[str, Any]) -> bool:
+        """True when `record` is the last validated record and it failed (its failure not taken yet)."""
+        return self._failure is not None and self._failure.record is record
+
     def _delete_problem(self, record: dict[str, Any]) -> str | None:
+        deleted_at = record[self.rules.deleted_field]
+        if not isinstance(deleted_at, dt.datetime) and not is_datetime_string(deleted_at):
+            # Else the SDK would read it as null, and the delete would become an upsert.
+            return f"field '{self.rules.deleted_field}' is not {_format_name('date-time')}: {deleted_at!r}"
         keys = self.rules.delete_keys
         if not keys:
             return None  # the sink decides what a delete of this entity means

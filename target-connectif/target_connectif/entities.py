@@ -77,6 +77,7 @@ def _enum(*values: str) -> dict[str, Any]:
 
 
 INTEGER: dict[str, Any] = {"type": "integer"}
+STRING: dict[str, Any] = {"type": "string"}
 STRINGS: dict[str, Any] = {"type": "array", "items": {"type": "string"}}
 
 CONTACT_RULES = EntityRules(
@@ -85,6 +86,9 @@ CONTACT_RULES = EntityRules(
         "required": ["_email"],
         "properties": {
             "_email": EMAIL,
+            # Text fields: Connectif refuses anything else on a PATCH, and an import would store
+            # a number or an object as its text, so both paths reject it here, naming the field.
+            **dict.fromkeys(("_name", "_surname", "_mobilePhone", "_externalId"), _optional(STRING)),
             "_birthdate": _optional(DATETIME),
             "_emailStatus": _enum("active", "bounced", "paused", "banned"),
             "_mobilePhoneStatus": _enum("active", "bounced", "paused"),

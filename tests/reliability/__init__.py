@@ -1,0 +1,1 @@
+"""Reliability and security tests: nothing lost, nothing leaked, for all three targets."""
