@@ -12,7 +12,13 @@ import requests
 import urllib3
 
 from api_target_kit.api_stats import ApiStats
-from api_target_kit.errors import AuthenticationError, OutcomeUnknownError, RetriesExhaustedError, VendorError
+from api_target_kit.errors import (
+    AuthenticationError,
+    DeliveryError,
+    OutcomeUnknownError,
+    RetriesExhaustedError,
+    VendorError,
+)
 from api_target_kit.rate_limit import RateLimiter
 from api_target_kit.retry_policy import (
     RetryableError,
@@ -136,7 +142,15 @@ class ApiClient:
                 params=body.params,
                 headers=dict(body.headers) if body.headers else None,
                 timeout=self.timeout_seconds,
+                # Never follow a redirect: it would carry the key header to wherever it points.
+                allow_redirects=False,
             )
+        except requests.exceptions.SSLError as exc:
+            raise DeliveryError(
+                f"{self.vendor} {method} {label}: TLS certificate verification failed ({_tls_reason(exc)}). "
+                "Verification is always on: fix the server's certificate or the CA bundle, or use the vendor's "
+                "https URL."
+            ) from None
         except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
             # ChunkedEncodingError: the connection dropped in the middle of the answer.
             kind = "timed out" if isinstance(exc, requests.Timeout) else "connection failed"
@@ -148,6 +162,12 @@ class ApiClient:
             raise RetryableError(description) from None
         self._observe_budget(response)
         status = response.status_code
+        if 300 <= status < 400 and status not in ok_statuses:
+            where = self._redact(response.headers.get("Location", "(no Location)"))[:300]
+            raise DeliveryError(
+                f"{self.vendor} answered HTTP {status} to {method} {label}, redirecting to {where}; redirects are "
+                "not followed (they would carry the key elsewhere): check api_url"
+            )
         if status < 400 or status in ok_statuses:
             return response
         text = self._redact(response.text)[:MAX_BODY_CHARS]  # redact first: a cut key would not match
@@ -219,3 +239,12 @@ def may_have_been_received(exc: BaseException) -> bool:
         nested = next((a for a in args if isinstance(a, BaseException)), None)
         current = nested or current.__cause__ or current.__context__
     return True
+
+
+def _tls_reason(exc: BaseException) -> str:
+    """The certificate problem (e.g. `certificate verify failed: self-signed certificate`)."""
+    text = str(exc)
+    marker = "certificate verify failed"
+    if marker in text:
+        return text[text.index(marker) :].split(")", 1)[0].rstrip("'\" ")
+    return type(exc).__name__

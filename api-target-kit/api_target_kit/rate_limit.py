@@ -59,34 +59,46 @@ class RateLimiter:
         self._last_slot = 0.0
         self._budget_interval = 0.0
         self._budget_until = 0.0
+        #: Until when the vendor told us to send nothing (a 429, no budget left): a caller that
+        #: was already sleeping toward a slot before then takes a new one.
+        self._held_until = 0.0
         self.waited_seconds = 0.0
         self.granted = 0
         #: The account's budget shared with other processes and hosts, taken after our own pacing.
         self.shared = shared
 
     def acquire(self) -> float:
-        """Block until this caller's slot comes; return the seconds waited."""
-        with self._lock:
-            now = self._clock()
-            slot = max(now, self._next_slot)
-            spacing = self.interval
-            if slot < self._budget_until:
-                spacing = max(spacing, self._budget_interval)
-            self._next_slot = slot + spacing
-            self._last_slot = slot
-            wait = slot - now
-            self.waited_seconds += wait
-            self.granted += 1
-        if wait > 0:
-            self._sleep(wait)
+        """Block until this caller's slot comes; return the seconds waited.
+
+        If the vendor said to hold off while the caller slept toward its slot (a 429, no budget
+        left) and the slot falls in that time, it is given up and a later one taken.
+        """
+        waited = 0.0
+        while True:
+            with self._lock:
+                now = self._clock()
+                slot = max(now, self._next_slot)
+                spacing = self.interval
+                if slot < self._budget_until:
+                    spacing = max(spacing, self._budget_interval)
+                self._next_slot = slot + spacing
+                self._last_slot = slot
+            if slot > now:
+                self._sleep(slot - now)
+                waited += slot - now
+            with self._lock:
+                if slot >= self._held_until:
+                    self.waited_seconds += waited
+                    self.granted += 1
+                    break
         if self.shared is not None:
-            wait += self.shared.acquire()
-        return wait
+            waited += self.shared.acquire()
+        return waited
 
     def hold_off(self, seconds: float) -> None:
         """Give out no slot for `seconds` from now (the vendor said to wait, e.g. 429)."""
         with self._lock:
-            self._next_slot = max(self._next_slot, self._clock() + seconds)
+            self._hold_until(self._clock() + seconds)
 
     def observe_budget(self, remaining: int, reset_in_seconds: float) -> None:
         """The vendor says `remaining` calls are left until its window resets in `reset_in_seconds`.
@@ -99,11 +111,16 @@ class RateLimiter:
         with self._lock:
             now = self._clock()
             if usable <= 0:
-                self._next_slot = max(self._next_slot, now + reset_in_seconds)
+                self._hold_until(now + reset_in_seconds)
                 return
             self._budget_interval = reset_in_seconds / usable
             self._budget_until = now + reset_in_seconds
             self._next_slot = max(self._next_slot, self._last_slot + self._budget_interval)
+
+    def _hold_until(self, at: float) -> None:
+        """No slot before `at` (lock held), not even one a caller is already sleeping toward."""
+        self._next_slot = max(self._next_slot, at)
+        self._held_until = max(self._held_until, at)
 
     def seconds_for(self, calls: int) -> float:
         """How long `calls` requests take at this pace."""

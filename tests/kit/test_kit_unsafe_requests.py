@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from typing import Any
 
@@ -136,3 +137,25 @@ def test_stats_count_unsafe_calls_too(server: Any, make_client: Any) -> None:
         client.request("POST", "/purchases/", json_body={}, idempotent=False, endpoint="purchases.create")
 
     assert stats.calls_by_endpoint == {"purchases.create": 1}
+
+
+def test_callers_already_waiting_for_a_slot_respect_a_later_hold_off() -> None:
+    limiter = RateLimiter(600)  # 0.1 s apart
+    fired: list[float] = []
+    started = time.monotonic()
+
+    def call() -> None:
+        limiter.acquire()
+        fired.append(time.monotonic() - started)
+
+    threads = [threading.Thread(target=call) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.05)  # the first has its slot; the others sleep toward 0.1, 0.2, 0.3 s
+    limiter.hold_off(1.0)  # a 429 says: nothing for a second
+    for thread in threads:
+        thread.join()
+
+    fired.sort()
+    assert fired[0] < 0.05
+    assert all(t >= 1.0 for t in fired[1:]), fired

@@ -240,7 +240,7 @@ INSECURE_ENVS = {
 
 def assert_tls_refused(run: Any, seen: Seen) -> None:
     assert run.returncode == 1, run.stderr[-2000:]
-    assert "SSLError" in run.stderr, run.stderr[-2000:]
+    assert "TLS certificate verification failed (certificate verify failed" in run.stderr, run.stderr[-2000:]
     assert "Traceback" not in run.stderr
     assert seen.requests == []  # the handshake failed: no request, no header, no key
 
@@ -307,15 +307,6 @@ def test_requests_alone_would_follow_the_redirect_with_the_key(redirect_to_remot
     assert [headers.get("api-key") for _, _, headers in stolen.requests] == ["rfmc_live_example"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "http_client.ApiClient follows redirects (requests' default allow_redirects=True), so a 3xx to "
-        "another host receives the key header (Rfmcube's api-key, Ecomail's key; requests drops only "
-        "Authorization). Fix (http_client.py, the lead's file): session.request(..., allow_redirects=False) "
-        "and treat a 3xx as an error naming the Location; then remove this marker."
-    ),
-)
 @pytest.mark.parametrize("vendor", VENDORS, ids=VENDOR_NAMES)
 def test_no_target_follows_a_redirect_to_a_remote_plain_http_host(
     vendor: Vendor, redirect_to_remote: tuple[str, Seen, Seen], tmp_path: Path
@@ -325,4 +316,14 @@ def test_no_target_follows_a_redirect_to_a_remote_plain_http_host(
     assert seen.requests, "the vendor was never called"
     assert stolen.connections == 0 and stolen.requests == []
     assert run.returncode == 1
+    assert "redirects are not followed" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_a_certificate_failure_is_not_retried(tls_server: tuple[str, Seen], tmp_path: Path) -> None:
+    url, seen = tls_server
+    vendor = BY_NAME["ecomail"]
+    run = vendor.run(tmp_path, url, people(vendor), max_retries=5)
+    assert_tls_refused(run, seen)
+    assert "Retrying" not in run.stderr  # one handshake, refused: no backoff loop over a bad certificate
+    assert run.summary["api"]["retries"] == 0
