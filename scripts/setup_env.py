@@ -14,7 +14,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ["api-target-kit", "target-rfmcube", "target-ecomail", "target-connectif"]
-TEST_TOOLS = ["pytest==9.2.0", "mypy==2.4.1", "ruff==0.17.6", "types-requests"]
+#: py-spy: the CPU profiles of bench/cpu_per_record.py.
+TEST_TOOLS = ["pytest==9.2.0", "mypy==2.4.1", "ruff==0.17.6", "types-requests", "py-spy==0.4.3"]
 MELTANO = "meltano==4.4.1"
 
 
