@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import pytest
 
@@ -21,14 +21,19 @@ AppT = TypeVar("AppT", bound=SandboxApp[Any])
 
 
 def start_sandbox_fixture(
-    app_type: Callable[[Any], AppT], config_type: Callable[..., Any], **defaults: Any
+    app_type: Callable[[Any], AppT],
+    config_type: Callable[..., Any],
+    *,
+    scope: Literal["function", "module"] = "function",
+    **defaults: Any,
 ) -> Callable[..., Any]:
     """Return a fixture yielding ``start(**settings)``: a sandbox on a free port, stopped afterwards.
 
-    ``settings`` are config fields; those not given come from ``defaults``.
+    ``settings`` are config fields; those not given come from ``defaults``. The sandboxes live
+    as long as the fixture's ``scope``.
     """
 
-    @pytest.fixture
+    @pytest.fixture(scope=scope)
     def start_sandbox() -> Iterator[Callable[..., AppT]]:
         started: list[AppT] = []
 

@@ -1,4 +1,9 @@
-"""`coupons`: codes into a coupon set through the Import API (a CSV with one column, `code`)."""
+"""`coupons`: codes into a coupon set through the Import API (a CSV with one column, `code`).
+
+A code the set already holds comes back in the import's error report as `duplicated code`: it
+is where it should be (a rerun, or an import sent again after its answer was lost), so it is
+counted as delivered with a warning, not rejected.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,10 @@ from target_connectif.catalog_sinks import IMPORT_BATCH_RECORDS
 from target_connectif.entities import COUPON_RULES, COUPONS
 
 NO_DELETE = "Connectif has no coupon delete (codes stay in their set)"
+#: The error report's reason for a code the set already holds (the sandbox's assumption: Connectif
+#: documents the report's reason column, not its texts).
+ALREADY_IN_SET = "duplicated code"
+ALREADY_IN_SET_WARNING = "code already in the coupon set (delivered earlier; not added twice)"
 
 
 class CouponsSink(ConnectifSink):
@@ -45,7 +54,9 @@ class CouponsSink(ConnectifSink):
             refused = 0
             for result in results:
                 for code, reason in result.failed:
-                    if code in by_code:
+                    if code in by_code and reason.strip().lower() == ALREADY_IN_SET:
+                        self.kit.report.warn(self.stream_name, ALREADY_IN_SET_WARNING)
+                    elif code in by_code:
                         refused += 1
                         self.reject(by_code[code], f"Connectif import {result.import_id} refused the code: {reason}")
             self.kit.report.sent(self.stream_name, len(by_code) - refused)

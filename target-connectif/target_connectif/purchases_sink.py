@@ -5,7 +5,8 @@ Re-posting a `purchaseId` is assumed to create a duplicate (vendors/connectif.md
   already there is skipped (`purchase_update_mode: skip`, the default) or, when it changed,
   deleted and created again (`replace`);
 - after a timeout or a dropped connection, `GET /purchases/purchase-id/{id}` decides whether
-  the POST arrived before it is sent again; so it does for a purchase a killed run left
+  the POST arrived before it is sent again, once it can no longer be landing late
+  (`late_arrival_seconds` after the answer was lost); so it does for a purchase a killed run left
   pending in the ledger (noted before each POST, confirmed after);
 - a purchase's contact and products are confirmed before it (the sink drains them first);
   E0101 (no such contact) creates the contact when `create_missing_contacts`, else rejects.
@@ -18,6 +19,7 @@ from urllib.parse import quote
 
 from api_target_kit.concurrency import for_each_concurrently
 from api_target_kit.errors import OutcomeUnknownError, VendorError
+from api_target_kit.late_arrival import wait_for_late_arrival
 from api_target_kit.sent_ledger import payload_digest
 from target_connectif.base_sink import ConnectifSink
 from target_connectif.entities import CONTACTS, PRODUCTS, PURCHASE_RULES, PURCHASES
@@ -86,6 +88,7 @@ class PurchasesSink(ConnectifSink):
         try:
             self.kit.client.request("POST", path, json_body=body, idempotent=False, endpoint="/purchases/")
         except OutcomeUnknownError:
+            wait_for_late_arrival(self.config)
             if self._exists(body["purchaseId"]):
                 self.logger.info("Purchase %s arrived although its answer was lost; not sent again", body["purchaseId"])
             else:

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from singer_sdk import typing as th
 
+from api_target_kit.late_arrival import late_arrival_setting
 from api_target_kit.polling import PollSchedule
 from api_target_kit.settings import common_settings, poll_settings, properties_schema
 from api_target_kit.target import ApiTarget
@@ -95,6 +96,7 @@ class TargetConnectif(ApiTarget):
             default=False,
             description="Check GET /purchases/purchase-id/{id} before creating purchases missing from the ledger (one call each).",
         ),
+        late_arrival_setting(),
         th.Property("coupon_set_id", th.StringType, description="Coupon set for codes that carry no couponSetId."),
         th.Property(
             "custom_event_alias", th.StringType, description="Custom event type alias for events that carry no 'alias'."

@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 
 from singer_sdk import typing as th
 
+from api_target_kit.late_arrival import late_arrival_setting
 from api_target_kit.settings import common_settings, properties_schema
 from api_target_kit.target import ApiTarget
 from target_ecomail.actions_sink import AutomationTriggersSink, EventsSink
@@ -98,6 +99,7 @@ class TargetEcomail(ApiTarget):
             default=False,
             description="PUT orders missing from the ledger before creating them (after losing ledger_path; one call each).",
         ),
+        late_arrival_setting(),
         th.Property(
             "coupon_folder_id",
             th.IntegerType,

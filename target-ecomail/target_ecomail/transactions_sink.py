@@ -7,20 +7,24 @@ confirmed and the digest of what was sent:
   each when "makes an order" automations must fire);
 - in the ledger, same digest: unchanged, not sent;
 - in the ledger, another digest: `PUT /tracker/transaction/{order_id}` (the whole order).
-A bulk call whose answer was lost is never sent again: its orders are each PUT (200: it
-arrived; 404: it did not, so it is created). The same check covers orders a killed run left
-pending in the ledger (noted before each create, confirmed after).
+A bulk call whose answer was lost is never sent again blindly: once it can no longer be
+landing late (`late_arrival_seconds` after the answer was lost), its first and last orders are PUT.
+Ecomail takes or refuses a bulk call whole, so both there means it arrived, neither means it
+did not (it is sent again); one of them, every order is PUT (200: it arrived; 404: it is
+created). Orders a killed run left pending in the ledger (noted before each create, confirmed
+after) are each PUT the same way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import quote
 
 from api_target_kit.bulk_isolation import send_isolating_refusals
 from api_target_kit.concurrency import for_each_concurrently
 from api_target_kit.errors import OutcomeUnknownError, VendorError
+from api_target_kit.late_arrival import wait_for_late_arrival
 from api_target_kit.sent_ledger import payload_digest
 from target_ecomail.base_sink import EcomailSink
 from target_ecomail.entities import TRANSACTION_RULES, TRANSACTIONS
@@ -98,9 +102,11 @@ class TransactionsSink(EcomailSink):
                     )
                 except OutcomeUnknownError:
                     self.logger.warning(
-                        "The answer to a transaction-bulk call of %d orders was lost; checking each order", len(chunk)
+                        "The answer to a transaction-bulk call of %d orders was lost; checking whether it arrived",
+                        len(chunk),
                     )
-                    for_each_concurrently(chunk, lambda o: self._replace(o) or self._create_one(o))
+                    wait_for_late_arrival(self.config)
+                    self._settle_lost_bulk(chunk, send)
                     return
             self._confirmed(chunk)
 
@@ -110,6 +116,18 @@ class TransactionsSink(EcomailSink):
 
         for start in range(0, len(orders), TRANSACTION_BULK_MAX):
             send_isolating_refusals(orders[start : start + TRANSACTION_BULK_MAX], send, refuse, statuses=(422,))
+
+    def _settle_lost_bulk(self, chunk: Sequence[Order], resend: Callable[[Sequence[Order]], None]) -> None:
+        """Whether a bulk call whose answer was lost arrived, from its first and last orders (see above)."""
+        ends = [chunk[0]] if len(chunk) == 1 else [chunk[0], chunk[-1]]
+        found = [self._replace(order) for order in ends]
+        if all(found):
+            self._confirmed(chunk[1:-1])
+        elif not any(found):
+            resend(chunk)
+        else:
+            for_each_concurrently([o for o, there in zip(ends, found, strict=True) if not there], self._create_one)
+            for_each_concurrently(chunk[1:-1], lambda o: self._replace(o) or self._create_one(o))
 
     def _create_one(self, order: Order) -> bool:
         """`POST /tracker/transaction` (fires "makes an order"); after a lost answer, PUT decides."""
@@ -123,6 +141,7 @@ class TransactionsSink(EcomailSink):
                 "POST", "/tracker/transaction", json_body=order[1], idempotent=False, endpoint="/tracker/transaction"
             )
         except OutcomeUnknownError:
+            wait_for_late_arrival(self.config)
             return self._replace(order) or self._create_one(order)
         except VendorError as exc:
             if exc.status != 422:

@@ -25,6 +25,9 @@ __all__ = [
 def run_connectif(workdir: Path, api_url: str, messages: Any, **settings: Any) -> TargetRun:
     """Run target-connectif on `messages` (test key, fast polls unless given)."""
     settings.setdefault("max_requests_per_minute", 6000)
+    # The sandbox answers or drops a call as it processes it, never later (unless a test stalls it):
+    # a lost answer can be checked at once.
+    settings.setdefault("late_arrival_seconds", 0.2)
     settings.setdefault("coupon_set_id", "cs-demo")
     return _run_target("target_connectif", workdir, api_url, messages, api_key=CONNECTIF_KEY, **settings)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
@@ -15,23 +15,35 @@ from .vendors import CONNECTIF, ECOMAIL, RFMCUBE, Vendor
 StartSandbox = Callable[..., SandboxApp[Any]]
 
 
-def _fixture(vendor: Vendor) -> Callable[..., Any]:
+def _fixture(vendor: Vendor, scope: Literal["function", "module"] = "function") -> Callable[..., Any]:
     return start_sandbox_fixture(
-        vendor.sandbox_type, vendor.config_type, api_key=vendor.api_key, **vendor.sandbox_defaults
+        vendor.sandbox_type, vendor.config_type, scope=scope, api_key=vendor.api_key, **vendor.sandbox_defaults
     )
 
 
 start_rfmcube_sandbox = _fixture(RFMCUBE)
 start_ecomail_sandbox = _fixture(ECOMAIL)
 start_connectif_sandbox = _fixture(CONNECTIF)
+module_rfmcube_sandbox = _fixture(RFMCUBE, "module")
+module_ecomail_sandbox = _fixture(ECOMAIL, "module")
+module_connectif_sandbox = _fixture(CONNECTIF, "module")
 
 
-@pytest.fixture
-def start_sandbox(request: pytest.FixtureRequest) -> Callable[..., SandboxApp[Any]]:
-    """`start_sandbox(vendor_name, **config)`: that vendor's sandbox (started, stopped after the test)."""
-
+def _dispatch(request: pytest.FixtureRequest, prefix: str) -> StartSandbox:
     def start(vendor: str, **config: Any) -> SandboxApp[Any]:
-        starter: StartSandbox = request.getfixturevalue(f"start_{vendor}_sandbox")
+        starter: StartSandbox = request.getfixturevalue(f"{prefix}_{vendor}_sandbox")
         return starter(**config)
 
     return start
+
+
+@pytest.fixture
+def start_sandbox(request: pytest.FixtureRequest) -> StartSandbox:
+    """`start_sandbox(vendor_name, **config)`: that vendor's sandbox (started, stopped after the test)."""
+    return _dispatch(request, "start")
+
+
+@pytest.fixture(scope="module")
+def start_module_sandbox(request: pytest.FixtureRequest) -> StartSandbox:
+    """The same for a module's fixtures: the sandboxes are stopped after the module's tests."""
+    return _dispatch(request, "module")

@@ -7,7 +7,6 @@ duplicate); :attr:`OrderBook.duplicates_created` counts such orders as they are 
 from __future__ import annotations
 
 import copy
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,6 +99,8 @@ class OrderBook:
     def __init__(self) -> None:
         """Start empty."""
         self._orders: list[Order] = []
+        #: The stored copies of each ``order_id`` (an index over ``_orders``).
+        self._by_id: dict[str, list[Order]] = {}
         self._next_id = 1
         self.duplicates_created = 0
 
@@ -112,27 +113,34 @@ class OrderBook:
         stored = Order(id=self._next_id, order_id=order_id, timestamp=timestamp, transaction=fields, items=items)
         self._next_id += 1
         self._orders.append(stored)
+        self._by_id.setdefault(order_id, []).append(stored)
         return stored
 
     def exists(self, order_id: str) -> bool:
         """Tell whether an order with that ``order_id`` is stored."""
-        return any(o.order_id == order_id for o in self._orders)
+        return order_id in self._by_id
 
     def replace(self, order_id: str, order: dict[str, Any], wall: float) -> int:
         """Overwrite every stored copy of ``order_id`` with a valid order; return how many."""
-        replaced = 0
-        for stored in self._orders:
-            if stored.order_id == order_id:
-                stored.timestamp, stored.transaction, stored.items = _order_parts(order, wall)
-                replaced += 1
-        return replaced
+        copies = self._by_id.get(order_id, [])
+        for stored in copies:
+            stored.timestamp, stored.transaction, stored.items = _order_parts(order, wall)
+        return len(copies)
 
     def delete(self, order_id: str, shop: str | None = None) -> int:
         """Delete every stored copy of ``order_id`` (of ``shop`` when given); return how many."""
-        kept = [o for o in self._orders if o.order_id != order_id or (shop is not None and o.shop != shop)]
-        deleted = len(self._orders) - len(kept)
-        self._orders = kept
-        return deleted
+        copies = self._by_id.get(order_id, [])
+        gone = [o for o in copies if shop is None or o.shop == shop]
+        if not gone:
+            return 0
+        gone_ids = {o.id for o in gone}
+        self._orders = [o for o in self._orders if o.id not in gone_ids]
+        kept = [o for o in copies if o.id not in gone_ids]
+        if kept:
+            self._by_id[order_id] = kept
+        else:
+            del self._by_id[order_id]
+        return len(gone)
 
     def find(self, *, email: str | None, shop: str | None, date_from: str | None, date_to: str | None) -> list[Order]:
         """Orders matching the filters (dates ``YYYY-MM-DD`` inclusive, on the UTC day)."""
@@ -150,7 +158,7 @@ class OrderBook:
 
     def counts(self) -> dict[str, int]:
         """Stored orders (duplicates included), distinct order ids, duplicates, items."""
-        distinct = len(Counter(o.order_id for o in self._orders))
+        distinct = len(self._by_id)
         return {
             "transactions": len(self._orders),
             "distinct_transactions": distinct,
@@ -166,4 +174,5 @@ class OrderBook:
     def clear(self) -> None:
         """Forget every order and the duplicate count (ids keep increasing)."""
         self._orders.clear()
+        self._by_id.clear()
         self.duplicates_created = 0

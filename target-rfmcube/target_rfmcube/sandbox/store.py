@@ -99,10 +99,13 @@ class Store:
 
     def snapshot(self) -> dict[str, Any]:
         """Return a deep copy of the data: customers with their orders, orphan orders, deleted emails."""
+        by_email: dict[str, list[dict[str, Any]]] = {}
+        for order in self.orders.values():
+            by_email.setdefault(order["customerEmail"], []).append(order)
         customers = []
         for email, customer in self.customers.items():
             entry = copy.deepcopy(customer)
-            entry["orders"] = copy.deepcopy(self.orders_of(email))
+            entry["orders"] = copy.deepcopy(by_email.get(email, []))
             customers.append(entry)
         return {
             "customers": customers,
