@@ -130,7 +130,15 @@ class EntitySink(BatchSink):
         context.setdefault("deletes" if is_delete(record) else "records", []).append(record)
 
     def process_batch(self, context: dict[str, Any]) -> None:
-        """Deliver the batch; return only when all of it is confirmed or rejected."""
+        """Deliver the batch; return only when all of it is confirmed or rejected.
+
+        The batch counts as in flight from the start, prerequisite drains included, so that a
+        SIGTERM meanwhile stops without STATE (see `ApiTarget._handle_termination`).
+        """
+        with self.kit.batch_in_flight():
+            self._process_batch(context)
+
+    def _process_batch(self, context: dict[str, Any]) -> None:
         self.api_target.drain_prerequisites(self)
         latest = context.pop("latest", None)
         if latest is not None:
