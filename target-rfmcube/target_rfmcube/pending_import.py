@@ -168,6 +168,13 @@ class PendingImport:
             self.kit.report.skipped(staged.source.stream, "superseded by a later delete of the same customer")
             self._bytes -= len(staged.encoded)
             del self._customers[key]
+        # Deletes go first at the flush, and Rfmcube deletes a customer's orders with it: orders of
+        # this customer staged before the delete would otherwise come back through /merge_order.
+        for order_id, order in list(self._orders.items()) if key else []:
+            if order.key == key:
+                self.kit.report.skipped(order.source.stream, "superseded by a later delete of its customer")
+                self._bytes -= len(order.encoded)
+                del self._orders[order_id]
         self._deletes.append(source)
 
     @property

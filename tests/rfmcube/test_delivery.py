@@ -277,3 +277,21 @@ def test_a_customer_deleted_by_id_alone_is_not_recreated_by_later_orders(
     stored_customers, _, orphans = _stored(sandbox)
     assert stored_customers == {}
     assert [o["id"] for o in orphans] == ["O1"]
+
+
+def test_orders_staged_before_their_customers_delete_are_not_sent(start_sandbox: StartSandbox, tmp_path: Path) -> None:
+    sandbox = start_sandbox()
+    messages = [
+        *stream_messages("customers", [_customer(1), _customer(2)], key="id"),
+        *stream_messages("orders", [_order(1, 1), _order(2, 1), _order(3, 2)], key="id"),
+        *stream_messages("customers", [{**_customer(1), "_sdc_deleted_at": "2025-03-01T00:00:00Z"}], key="id"),
+    ]
+
+    run = run_target(tmp_path, sandbox.base_url, messages)
+
+    assert run.returncode == 0, run.stderr[-2000:]
+    stored_customers, stored_orders, orphans = _stored(sandbox)
+    assert sorted(stored_customers) == ["c2@example.it"]
+    assert sorted(stored_orders) == ["O3"] and not orphans
+    assert not any(r["path"].endswith("/merge_order") for r in sandbox.request_log())
+    assert run.summary["streams"]["orders"]["skipped_by_reason"] == {"superseded by a later delete of its customer": 2}
