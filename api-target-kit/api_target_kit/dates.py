@@ -3,6 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+
+#: The one form vendors get: `2026-01-31T09:05:00Z` (UTC, whole seconds).
+_CANONICAL_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+
+
+def is_canonical_utc(text: str) -> bool:
+    """True for text already in the form `to_utc_z` writes (a cheap test, not a calendar check)."""
+    return len(text) == 20 and _CANONICAL_UTC.fullmatch(text) is not None
 
 
 def parse_datetime(value: object) -> dt.datetime | None:
@@ -28,13 +37,38 @@ def parse_datetime(value: object) -> dt.datetime | None:
     return parsed
 
 
-def to_utc_z(value: dt.datetime) -> str:
-    """`2026-01-31T09:05:00Z`: converted to UTC, whole seconds."""
+def to_utc_z(value: dt.datetime | str) -> str:
+    """`2026-01-31T09:05:00Z`: converted to UTC, whole seconds.
+
+    Takes a `datetime` or date-time text (sinks get text already in this form as it came, see
+    `EntitySink._parse_timestamps_in_record`); text that is not a date-time raises ValueError.
+    """
+    if isinstance(value, str):
+        if is_canonical_utc(value):
+            return value
+        parsed = parse_datetime(value)
+        if parsed is None:
+            raise ValueError(f"not a date-time: {value!r}")
+        value = parsed
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.astimezone(dt.UTC).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
+
+
+def utc_z_text(value: object) -> str | None:
+    """`to_utc_z` of any value `parse_datetime` reads; None for anything else."""
+    if isinstance(value, str) and is_canonical_utc(value):
+        return value
+    parsed = parse_datetime(value)
+    return None if parsed is None else to_utc_z(parsed)
 
 
 def is_datetime_string(value: object) -> bool:
     """True for a string `parse_datetime` accepts (the `date-time` format check)."""
-    return isinstance(value, str) and parse_datetime(value) is not None
+    if type(value) is not str:
+        return isinstance(value, str) and parse_datetime(value) is not None
+    try:
+        dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        return False
+    return True

@@ -19,6 +19,7 @@ from api_target_kit.errors import (
     RetriesExhaustedError,
     VendorError,
 )
+from api_target_kit.json_payload import dumps_bytes
 from api_target_kit.rate_limit import RateLimiter
 from api_target_kit.retry_policy import (
     RetryableError,
@@ -100,6 +101,9 @@ class ApiClient:
         `OutcomeUnknownError` instead of sending again.
         """
         label = endpoint or path
+        if json_body is not None:  # encoded once, by orjson (requests' `json=` is several times slower)
+            data = dumps_bytes(json_body)
+            headers = {"Content-Type": "application/json", **(headers or {})}
         send = backoff.on_exception(
             retry_waits,
             RetryableError,
@@ -110,7 +114,7 @@ class ApiClient:
             base_seconds=self._backoff_base,
         )(self._attempt)
         try:
-            return send(method, path, _Body(json_body, data, files, params, headers), ok_statuses, label, idempotent)
+            return send(method, path, _Body(data, files, params, headers), ok_statuses, label, idempotent)
         except RetryableError as exc:
             raise RetriesExhaustedError(
                 f"{self.vendor} {method} {label}: gave up after {self.max_retries + 1} attempts; "
@@ -136,7 +140,6 @@ class ApiClient:
             response = self.session.request(
                 method,
                 f"{self.base_url}{path}",
-                json=body.json_body,
                 data=body.data,
                 files=body.files,
                 params=body.params,
@@ -214,7 +217,6 @@ class ApiClient:
 class _Body:
     """What one request carries besides its method and path."""
 
-    json_body: Any
     data: bytes | Mapping[str, str] | None
     files: Mapping[str, tuple[str, bytes, str]] | None
     params: Mapping[str, str] | None

@@ -7,7 +7,13 @@ import decimal
 import json
 from typing import Any
 
+import orjson
+
 from api_target_kit.dates import to_utc_z
+
+#: Dates go through `json_default` (orjson would write them its own way); dict keys that are
+#: not text are written as text, as the standard library does.
+_ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
 
 
 def json_default(value: Any) -> Any:
@@ -27,13 +33,31 @@ def json_default(value: Any) -> Any:
     raise TypeError(f"cannot serialise {type(value).__name__} to JSON")
 
 
-def dumps_bytes(value: Any, *, sort_keys: bool = False) -> bytes:
-    """Compact JSON as UTF-8 bytes (what goes on the wire and is measured for size limits)."""
+def dumps_bytes(value: Any) -> bytes:
+    """Compact JSON as UTF-8 bytes (what goes on the wire and is measured for size limits).
+
+    Encoded by orjson; a value it refuses (an integer beyond 64 bits) by the standard library.
+    """
+    try:
+        return orjson.dumps(value, default=json_default, option=_ORJSON_OPTIONS)
+    except orjson.JSONEncodeError:
+        return canonical_bytes(value, sort_keys=False)
+
+
+def canonical_bytes(value: Any, *, sort_keys: bool = True) -> bytes:
+    """Compact JSON by the standard library, keys sorted: a stable text for digests.
+
+    Digests kept in the sent ledger must not change with the encoder's version or its way of
+    writing floats, so they keep the standard library's form.
+    """
     return json.dumps(
         value, default=json_default, separators=(",", ":"), ensure_ascii=False, sort_keys=sort_keys
     ).encode()
 
 
 def dumps_text(value: Any) -> str:
-    """Compact JSON as text (for files the kit writes)."""
-    return json.dumps(value, default=json_default, separators=(",", ":"), ensure_ascii=False)
+    """Compact JSON as text (for files the kit writes; a rejected record may hold lone surrogates)."""
+    try:
+        return orjson.dumps(value, default=json_default, option=_ORJSON_OPTIONS).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(value, default=json_default, separators=(",", ":"), ensure_ascii=False)

@@ -84,7 +84,10 @@ class RunReport:
 
     def _tally(self, stream: str) -> StreamTally:
         """`tally` for callers that already hold the lock."""
-        return self.streams.setdefault(stream, StreamTally())
+        tally = self.streams.get(stream)
+        if tally is None:  # not `setdefault`: it would build a StreamTally on every call
+            tally = self.streams[stream] = StreamTally()
+        return tally
 
     def received(self, stream: str, count: int = 1) -> None:
         """Records read from the tap."""

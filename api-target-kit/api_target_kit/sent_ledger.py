@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from api_target_kit.json_payload import dumps_bytes
+from api_target_kit.json_payload import canonical_bytes
 from api_target_kit.sqlite_file import open_sqlite
 
 _BATCH = 500
@@ -27,7 +27,7 @@ CONFIRMED = "confirmed"
 
 def payload_digest(payload: Any) -> str:
     """A stable digest of a JSON-ready payload (keys sorted)."""
-    return hashlib.sha256(dumps_bytes(payload, sort_keys=True)).hexdigest()
+    return hashlib.sha256(canonical_bytes(payload)).hexdigest()
 
 
 class SentLedger:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import abc
+import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from singer_sdk.helpers._typing import get_datelike_property_type
 from singer_sdk.helpers.conform import DatetimeErrorTreatmentEnum
 from singer_sdk.sinks import BatchSink
 
+from api_target_kit.dates import is_canonical_utc
 from api_target_kit.errors import VendorError
 from api_target_kit.records import as_source_record, is_delete
 from api_target_kit.unchanged import SKIPPED as UNCHANGED_SKIPPED
@@ -65,6 +68,7 @@ class EntitySink(BatchSink):
         target.register_entity_sink(self)
         skipping = bool(self.config.get("skip_unchanged")) and self.entity_key and not self.ledger_managed
         self.unchanged = SkipUnchanged(target.ledger if skipping and not self.kit.dry_run else None, self.entity)
+        self._datelike: tuple[dict[str, Any], dict[str, str], frozenset[str]] | None = None
 
     # SDK hooks ----------------------------------------------------------------------
 
@@ -72,6 +76,15 @@ class EntitySink(BatchSink):
     def include_sdc_metadata_properties(self) -> bool:
         """Always on, so that `_sdc_deleted_at` survives; other metadata is never sent."""
         return True
+
+    def _add_sdc_metadata_to_record(
+        self, record: dict[str, Any], message: dict[str, Any], context: dict[str, Any]
+    ) -> None:
+        """Add nothing: the tap's own `_sdc_deleted_at` is already in the record.
+
+        The SDK would add six `_sdc_*` fields to every record (two of them timestamps it
+        formats), which no vendor receives and `vendor_fields` strips again.
+        """
 
     @property
     def datetime_error_treatment(self) -> DatetimeErrorTreatmentEnum:
@@ -85,17 +98,57 @@ class EntitySink(BatchSink):
     def _parse_timestamps_in_record(
         self, record: dict[str, Any], schema: dict[str, Any], treatment: DatetimeErrorTreatmentEnum
     ) -> None:
-        """Parse date-time text as the SDK does; leave failed records and values that are not text.
+        """Parse date-time text as the SDK does, except text already in the vendors' form.
 
-        A record that failed validation is rejected as it came. A value that is not text would
-        make the SDK's parser raise (e.g. Unix seconds, which an entity may accept): it stays.
+        `2026-01-31T09:05:00Z` stays text: the payloads would only write it back the same way
+        (every payload function takes text or `datetime`). Other date-times become `datetime`
+        as the SDK makes them. A record that failed validation is rejected as it came; a value
+        that is not text (e.g. Unix seconds, which an entity may accept) stays as it is.
         """
         validator = self._validator
         if isinstance(validator, EntityValidator) and validator.failed(record):
             return
-        texts = {name: value for name, value in record.items() if isinstance(value, str)}
-        super()._parse_timestamps_in_record(texts, schema, treatment)
-        record.update(texts)
+        datelike, properties = self._datelike_fields(schema)
+        if not record.keys() <= properties:
+            self._warn_fields_without_schema(record, schema, properties)
+        others: dict[str, Any] = {}
+        for name, kind in datelike.items():
+            value = record.get(name)
+            if type(value) is not str or (kind == "date-time" and is_canonical_utc(value)):
+                continue
+            if kind == "date-time":
+                try:
+                    record[name] = dt.datetime.fromisoformat(value)
+                    continue
+                except ValueError:
+                    pass
+            others[name] = value
+        if others:  # dates, times, and what fromisoformat refused: the SDK's own handling
+            super()._parse_timestamps_in_record(others, schema, treatment)
+            record.update(others)
+
+    def _datelike_fields(self, schema: dict[str, Any]) -> tuple[dict[str, str], frozenset[str]]:
+        """`({field: "date-time" | "date" | "time"}, every field name)` of `schema`, worked out once."""
+        if self._datelike is None or self._datelike[0] is not schema:
+            properties = schema.get("properties") or {}
+            datelike = {
+                name: kind
+                for name, prop in properties.items()
+                if isinstance(prop, dict) and (kind := get_datelike_property_type(prop))
+            }
+            self._datelike = (schema, datelike, frozenset(properties))
+        return self._datelike[1], self._datelike[2]
+
+    def _warn_fields_without_schema(
+        self, record: dict[str, Any], schema: dict[str, Any], properties: frozenset[str]
+    ) -> None:
+        """The SDK's warning, once per field, for a value whose field the SCHEMA does not declare."""
+        if schema.get("additionalProperties", False):
+            return
+        for name in record.keys() - properties:
+            if record[name] is not None and name not in self._warned_missing_fields:
+                self.logger.warning("No schema for record field '%s'", name)
+                self._warned_missing_fields.add(name)
 
     def preprocess_record(self, record: dict[str, Any], context: dict[str, Any]) -> dict[str, Any]:
         """Count the record; divert it to the rejects file if it failed validation or lacks a key property."""

@@ -12,15 +12,17 @@ from typing import Any, ClassVar
 
 from singer_sdk import Target
 from singer_sdk.exceptions import ConfigValidationError
+from singer_sdk.mapper import SameRecordTransform
 from singer_sdk.sinks import Sink
 
 from api_target_kit.delivery_kit import DeliveryKit
 from api_target_kit.errors import DeliveryError
 from api_target_kit.secrets import SecretRedactor
 from api_target_kit.sent_ledger import SentLedger
-from api_target_kit.singer_input import InvalidInputError, SingerInputReader
+from api_target_kit.singer_input import VALUES_SENDABLE, InvalidInputError, SingerInputReader
 from api_target_kit.sink import EntitySink, IgnoredStreamSink
 from api_target_kit.unchanged import reset_all
+from api_target_kit.validation import EntityValidator
 
 
 class ApiTarget(Target, abc.ABC):
@@ -127,6 +129,44 @@ class ApiTarget(Target, abc.ABC):
         if entity is None:
             return IgnoredStreamSink
         return self.entity_sinks[entity]
+
+    def _process_record_message(self, message_dict: dict[str, Any]) -> None:
+        """The SDK's RECORD handling, shortened for a stream without stream maps.
+
+        Such a stream's only map is the SDK's `SameRecordTransform`, which returns the record
+        as it is, so the copy made for it, the metadata step (see `EntitySink`), the second
+        key-property check (`EntitySink.preprocess_record` rejects a record without one) and
+        the per-record debug log are skipped, and a record the reader marked `VALUES_SENDABLE`
+        skips the check for values JSON cannot carry. The steps and their order are the SDK's; a
+        stream with maps or flattening takes the SDK's own path.
+        """
+        stream_name = message_dict["stream"]
+        maps = self.mapper.stream_maps.get(stream_name) or []
+        only_map = maps[0] if len(maps) == 1 else None
+        sink = self._sinks_active.get(stream_name)
+        if not (
+            isinstance(sink, EntitySink)
+            and type(only_map) is SameRecordTransform
+            and not only_map.flattening_enabled
+            and only_map.stream_alias == stream_name
+        ):
+            super()._process_record_message(message_dict)
+            return
+        record = message_dict["record"]
+        context = sink._get_context(record)
+        if VALUES_SENDABLE in message_dict and isinstance(sink._validator, EntityValidator):
+            sink._validator.vouch_sendable(record)
+        sink._validate_and_parse(record)
+        record = sink.preprocess_record(record, context)
+        sink.tally_record_read()
+        sink.process_record(record, context)
+        sink.record_counter_metric.increment()
+        if sink.is_full:
+            self.logger.info(
+                "Target sink for '%s' is full. Current size is '%s'. Draining...", stream_name, sink.current_size
+            )
+            self.drain_one(sink)
+        self._handle_max_record_age()
 
     def process_endofpipe(self) -> None:
         """Drain everything, then write the summary."""

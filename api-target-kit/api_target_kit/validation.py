@@ -92,6 +92,8 @@ def unsendable_value(record: dict[str, Any]) -> str | None:
     holding a lone surrogate (a `\ud800` escape, or input bytes that were not UTF-8) cannot
     be encoded: either would make the whole request fail. Nested values are walked too.
     """
+    if _plainly_sendable(record.values()):
+        return None
     stack: list[tuple[str, Any]] = list(record.items())
     while stack:
         path, value = stack.pop()
@@ -110,6 +112,42 @@ def unsendable_value(record: dict[str, Any]) -> str | None:
         elif isinstance(value, list):
             stack.extend((f"{path}[{index}]", item) for index, item in enumerate(value))
     return None
+
+
+#: Numbers below this size are finite as floats (an int beyond a float's range is not).
+_FLOAT_SAFE_INT = 2**1000
+
+
+def _plainly_sendable(values: Any, depth: int = 0) -> bool:
+    """The common case, checked fast: Unicode text, small integers, finite floats, null, booleans.
+
+    False means "walk it properly" (`unsendable_value` then names the field, if any).
+    """
+    for value in values:
+        kind = type(value)
+        if kind is str:
+            if not _is_unicode(value):
+                return False
+        elif kind is int:
+            if not -_FLOAT_SAFE_INT < value < _FLOAT_SAFE_INT:
+                return False
+        elif kind is float:
+            if value - value != 0.0:  # NaN or infinite
+                return False
+        elif kind is dict:
+            if depth > _MAX_FAST_DEPTH or not all(type(k) is str and _is_unicode(k) for k in value):
+                return False
+            if not _plainly_sendable(value.values(), depth + 1):
+                return False
+        elif kind is list:
+            if depth > _MAX_FAST_DEPTH or not _plainly_sendable(value, depth + 1):
+                return False
+        elif value is not None and kind is not bool:
+            return False
+    return True
+
+
+_MAX_FAST_DEPTH = 20
 
 
 def _is_unicode(text: str) -> bool:
@@ -192,6 +230,27 @@ def _format_name(fmt: str) -> str:
     }.get(fmt, fmt)
 
 
+def null_last(schema: Any) -> Any:
+    """`schema` with `{"type": "null"}` moved to the end of every `anyOf`.
+
+    fastjsonschema tries `anyOf` variants in order and raises (and catches) an exception for
+    each one that fails: with null first, every present optional value paid for one. The
+    variants accept the same values in any order, so only the speed changes.
+    """
+    if isinstance(schema, list):
+        return [null_last(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {key: null_last(value) for key, value in schema.items()}
+    variants = out.get("anyOf")
+    if isinstance(variants, list):
+        out["anyOf"] = [v for v in variants if v != _NULL] + [v for v in variants if v == _NULL]
+    return out
+
+
+_NULL = {"type": "null"}
+
+
 class EntityValidator(BaseJSONSchemaValidator):
     """Compiled check of records against their entity's rules; remembers failures."""
 
@@ -201,17 +260,23 @@ class EntityValidator(BaseJSONSchemaValidator):
         # Every date-time field of the tap's schema must be readable, or the SDK's own
         # parsing would stop the run on it: check it here and reject the record instead.
         for name in _datetime_fields(stream_schema):
-            props.setdefault(name, {"anyOf": [{"type": "null"}, DATETIME]})
+            props.setdefault(name, {"anyOf": [DATETIME, {"type": "null"}]})
         upsert["properties"] = props
         super().__init__(upsert)
         self.rules = rules
-        self._check_upsert = fastjsonschema.compile(upsert, formats=FORMATS)
+        self._check_upsert = fastjsonschema.compile(null_last(upsert), formats=FORMATS)
         self._failure: Failure | None = None
+        self._sendable: dict[str, Any] | None = None
+
+    def vouch_sendable(self, record: dict[str, Any]) -> None:
+        """The next `validate` of `record` may skip `unsendable_value`: its reader guarantees it."""
+        self._sendable = record
 
     def validate(self, record: dict[str, Any]) -> None:
         """Check `record`; on failure remember why (see `take_failure`) instead of raising."""
         self._failure = None
-        reason = unsendable_value(record) or self._problem(record)
+        sendable, self._sendable = self._sendable is record, None
+        reason = (None if sendable else unsendable_value(record)) or self._problem(record)
         if reason:
             self._failure = Failure(record, reason, dict(record))
 

@@ -10,6 +10,7 @@ import json
 import re
 from typing import Any
 
+from api_target_kit.json_payload import dumps_bytes
 from api_target_kit.validation import AMOUNT, DATETIME, EMAIL, ID, EntityRules
 
 SUBSCRIBERS = "subscribers"
@@ -41,7 +42,7 @@ def custom_field_key(key: str) -> str:
 
 def custom_fields_chars(fields: dict[str, Any]) -> int:
     """Characters the custom fields take, counted as their JSON text (keys and values)."""
-    return len(json.dumps(fields, ensure_ascii=False, separators=(",", ":"), default=str))
+    return len(dumps_bytes(fields).decode())
 
 
 def check_custom_fields(record: dict[str, Any]) -> str | None:
@@ -51,8 +52,9 @@ def check_custom_fields(record: dict[str, Any]) -> str | None:
         return None
     if not isinstance(fields, dict):
         return "field 'custom_fields' must be an object"
+    normalised: dict[str, Any] = {}
     seen: dict[str, str] = {}
-    for key in fields:
+    for key, value in fields.items():
         normal = custom_field_key(key)
         if not normal:
             return "field 'custom_fields' has an empty key"
@@ -62,7 +64,7 @@ def check_custom_fields(record: dict[str, Any]) -> str | None:
                 "field (keys are trimmed and case-insensitive)"
             )
         seen[normal] = key
-    normalised = {custom_field_key(k): v for k, v in fields.items()}
+        normalised[normal] = value
     size = custom_fields_chars(normalised)
     if size > MAX_CUSTOM_FIELDS_CHARS:
         return f"field 'custom_fields' is {size} characters, over Ecomail's {MAX_CUSTOM_FIELDS_CHARS} in total"
@@ -74,12 +76,15 @@ def check_tags(record: dict[str, Any]) -> str | None:
     tags = record.get("tags")
     if tags is None:
         return None
-    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+    if not isinstance(tags, list):
         return "field 'tags' must be a list of strings"
+    total = 0
     for tag in tags:
+        if not isinstance(tag, str):
+            return "field 'tags' must be a list of strings"
         if len(tag) > MAX_TAG_CHARS:
             return f"field 'tags' has a tag of {len(tag)} characters, over Ecomail's {MAX_TAG_CHARS}: {tag[:60]!r}"
-    total = sum(len(t) for t in tags)
+        total += len(tag)
     if total > MAX_TAGS_CHARS:
         return f"field 'tags' is {total} characters in total, over Ecomail's {MAX_TAGS_CHARS}"
     return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+from collections.abc import Iterable
 from typing import Any
 
 from api_target_kit.dates import parse_datetime
@@ -62,20 +63,25 @@ def _date_text(value: Any) -> str | None:
 
 
 def subscriber_data(record: dict[str, Any]) -> dict[str, Any]:
-    """One `subscriber_data` item: documented fields only, custom-field keys normalised."""
-    data = {name: record[name] for name in SUBSCRIBER_FIELDS if record.get(name) is not None}
+    """One `subscriber_data` item: documented fields only (empty ones left out), custom-field keys normalised."""
+    data = {k: v for k, v in record.items() if k in _SUBSCRIBER_FIELD_SET and v is not None and v != ""}
     data["email"] = str(data["email"]).strip()
     if "birthday" in data:
         data["birthday"] = _date_text(data["birthday"])
-    if isinstance(data.get("status"), str):
+    if type(data.get("status")) is str:
         data["status"] = SUBSCRIBER_STATUSES[data["status"].lower()]
     fields = data.get("custom_fields")
-    if isinstance(fields, dict):
+    if type(fields) is dict:
         data["custom_fields"] = {custom_field_key(k): _custom_value(v) for k, v in fields.items()}
-    return {k: v for k, v in data.items() if v not in ("",)}
+    return data
+
+
+_SUBSCRIBER_FIELD_SET = frozenset(SUBSCRIBER_FIELDS)
 
 
 def _custom_value(value: Any) -> Any:
+    if type(value) in _PLAIN_JSON:
+        return value
     if isinstance(value, dt.datetime):
         return {"value": value.date().isoformat(), "type": "date"}
     if isinstance(value, dt.date):
@@ -85,10 +91,13 @@ def _custom_value(value: Any) -> Any:
     return value
 
 
-def unsent_subscriber_fields(record: dict[str, Any]) -> list[str]:
-    """Record fields that are not Ecomail subscriber fields (reported, not sent)."""
+_PLAIN_JSON = frozenset((str, int, float, bool, type(None)))
+
+
+def unsent_subscriber_fields(field_names: Iterable[str]) -> list[str]:
+    """Of a record's (or a batch's) field names, those that are not Ecomail subscriber fields (reported, not sent)."""
     known = set(SUBSCRIBER_FIELDS) | set(SUBSCRIBER_ROUTING_FIELDS)
-    return sorted(k for k in record if k not in known and not k.startswith("_sdc_"))
+    return sorted(k for k in field_names if k not in known and not k.startswith("_sdc_"))
 
 
 def unix_seconds(value: Any) -> int | None:

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from api_target_kit.json_payload import dumps_text
 from api_target_kit.sqlite_file import open_sqlite
 
 _BATCH = 500
@@ -50,7 +51,7 @@ class CustomerIndex:
             self._db.executemany(
                 "INSERT OR REPLACE INTO customers (email_key, customer_id, stub) VALUES (?, ?, ?)",
                 [
-                    (key, None if stub.get("id") is None else str(stub["id"]), json.dumps(stub, separators=(",", ":")))
+                    (key, None if stub.get("id") is None else str(stub["id"]), dumps_text(stub))
                     for key, stub in stubs.items()
                 ],
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import decimal
 from typing import Any
 
-from api_target_kit.dates import parse_datetime, to_utc_z
+from api_target_kit.dates import utc_z_text
 from api_target_kit.records import vendor_fields
 
 DATE_FIELDS = ("createdAt", "updatedAt")
@@ -15,9 +15,11 @@ STUB_FIELDS = ("email", "id", "createdAt", "updatedAt")
 
 def _normalise(payload: dict[str, Any]) -> None:
     for name in DATE_FIELDS:
-        parsed = parse_datetime(payload.get(name))
-        if parsed is not None:
-            payload[name] = to_utc_z(parsed)
+        value = payload.get(name)
+        if value is not None:
+            text = utc_z_text(value)  # canonical text as it is, else parsed and rewritten
+            if text is not None:
+                payload[name] = text
     for name in ("id", "customerId"):
         value = payload.get(name)
         if value is not None and not isinstance(value, str):
@@ -44,9 +46,14 @@ def order_payload(record: dict[str, Any]) -> dict[str, Any]:
     return payload
 
 
-def customer_stub(payload: dict[str, Any]) -> dict[str, Any]:
-    """The identifying fields of a loaded customer, kept to nest its later orders."""
-    return {k: payload[k] for k in STUB_FIELDS if payload.get(k) is not None}
+def stub_fields(payload: dict[str, Any]) -> tuple[Any, ...]:
+    """The values of `STUB_FIELDS` in a customer payload (None where missing): all a staged customer keeps."""
+    return (payload.get("email"), payload.get("id"), payload.get("createdAt"), payload.get("updatedAt"))
+
+
+def customer_stub(fields: tuple[Any, ...]) -> dict[str, Any]:
+    """The identifying fields of a loaded customer (from `stub_fields`), kept to nest its later orders."""
+    return {name: value for name, value in zip(STUB_FIELDS, fields, strict=True) if value is not None}
 
 
 def order_warnings(payload: dict[str, Any]) -> list[str]:

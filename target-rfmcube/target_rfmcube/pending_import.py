@@ -4,17 +4,28 @@ Rfmcube's bulk call carries customers with their orders nested inside, so custom
 orders of one drain travel together, whichever sink the SDK drains first. Both sinks add
 to one `PendingImport`; whichever drains sends all of it (one flush at a time), and
 returns only once Rfmcube confirmed it, so STATE never covers an unfinished import.
+
+An import is filled by bytes: it is full when one more record as large as the largest seen
+could pass `max_request_bytes`, so a drain is one nearly full request (Rfmcube documents no
+record cap; `batch_size_rows` sets one only when given). A staged record keeps only what the
+request needs: its encoded payload, appended to one buffer per import (offset and length),
+its key, and for a customer the identifying fields the customer index keeps. Neither the
+source record nor the payload dict stays staged: a customer too large for any request is
+rejected when it arrives, and a later reject (a lone 416, a customer grown too large by its
+orders) is rebuilt from the encoded payload.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
-from api_target_kit.batching import OversizedItem, chunk_by_size
+from api_target_kit.batching import OversizedItem
 from api_target_kit.delivery_kit import DeliveryKit
 from api_target_kit.errors import VendorError
 from api_target_kit.json_payload import dumps_bytes
@@ -28,56 +39,80 @@ from target_rfmcube.payloads import (
     email_key,
     order_payload,
     order_warnings,
+    stub_fields,
 )
 
-#: Added per customer to the request when its orders are spliced in: `,"orders":[]`.
+#: What nesting orders adds to a customer at most: `,"orders":[` and `]`.
 _ORDERS_OVERHEAD = 12
+#: Bytes of replaced or dropped records the buffer may hold before it is compacted (and at
+#: most as many as it holds of staged ones).
+_COMPACT_AFTER = 1 << 20
 ORPHAN_WARNING = "customer unknown to Rfmcube: sent alone with /merge_order"
+
+#: A sink's `reject(record, reason)`.
+Rejecter = Callable[[dict[str, Any], str], None]
 
 
 @dataclass
 class StreamRecord:
-    """A record as received, with the stream it came from (for counts and rejects)."""
+    """A record as received, with the stream it came from (handed to staging, not kept)."""
 
     stream: str
     record: dict[str, Any]
-    reject: Any  # callable(record, reason) of the sink that received it
+    reject: Rejecter
 
 
-@dataclass
+@dataclass(slots=True)
 class PendingOrder:
-    """An order waiting for the next flush."""
+    """An order waiting for the next flush: its encoded payload is `length` bytes at `start`."""
 
-    source: StreamRecord
-    key: str
-    payload: dict[str, Any]
-    encoded: bytes
+    stream: str
+    key: str  # its customer's email key
+    start: int
+    length: int
 
 
-@dataclass
+@dataclass(slots=True)
 class PendingCustomer:
-    """A customer waiting for the next flush (source None: a stub of a loaded customer)."""
+    """A customer waiting for the next flush (stream None: a stub of a loaded customer).
 
-    source: StreamRecord | None
+    Its encoded payload is `length` bytes at `start` of the import's buffer; `stub` holds the
+    values of `STUB_FIELDS`, which the customer index keeps once Rfmcube confirmed it.
+    """
+
+    stream: str | None
     key: str
-    payload: dict[str, Any]
-    encoded: bytes
+    start: int
+    length: int
+    stub: tuple[Any, ...] = ()
     orders: list[PendingOrder] = field(default_factory=list)
 
-    def request_bytes(self) -> bytes:
-        """The customer object with its orders spliced in, as sent."""
+    def size(self) -> int:
+        """Bytes of the customer object with its orders spliced in, as sent."""
         if not self.orders:
-            return self.encoded
-        joiner = b"," if len(self.encoded) > 2 else b""
-        nested = b",".join(order.encoded for order in self.orders)
-        return self.encoded[:-1] + joiner + b'"orders":[' + nested + b"]}"
+            return self.length
+        joiner = 1 if self.length > 2 else 0
+        nested = sum(order.length for order in self.orders) + len(self.orders) - 1
+        return self.length + joiner + 11 + nested
 
-    def sources(self) -> Iterator[StreamRecord]:
-        """Every received record this unit carries."""
-        if self.source is not None:
-            yield self.source
+    def parts(self, view: memoryview) -> list[bytes | memoryview]:
+        """The customer object with its orders spliced in, as pieces of the request."""
+        encoded = view[self.start : self.start + self.length]
+        if not self.orders:
+            return [encoded]
+        pieces: list[bytes | memoryview] = [encoded[:-1], b',"orders":[' if self.length > 2 else b'"orders":[']
         for order in self.orders:
-            yield order.source
+            pieces += (view[order.start : order.start + order.length], b",")
+        pieces[-1] = b"]}"
+        return pieces
+
+
+@dataclass(slots=True)
+class _OrderGroup:
+    """Staged orders of one customer: how many, and the bytes of the stub they nest under if it is not staged."""
+
+    orders: int
+    stub_bytes: int
 
 
 @dataclass
@@ -88,7 +123,8 @@ class ImportOptions:
     trigger_integrations: bool = False
     recalculate_stats: bool = False
     max_request_bytes: int = 50_000_000
-    max_records: int = 100_000
+    #: Most records staged before an import is sent; None (the default): no cap, bytes only.
+    max_records: int | None = None
     poll: PollSchedule = field(default_factory=PollSchedule)
 
     def envelope(self, *, overwrite: bool) -> tuple[bytes, bytes]:
@@ -102,6 +138,10 @@ class ImportOptions:
         )
         return head[:-1] + b',"customers":[', b"]}"
 
+    def envelope_bytes(self) -> int:
+        """Bytes of the larger envelope (either value of `overwriteDescriptors`)."""
+        return max(sum(map(len, self.envelope(overwrite=overwrite))) for overwrite in (False, True))
+
 
 class PendingImport:
     """Customers, orders and customer deletes of both streams, until the next flush."""
@@ -111,10 +151,22 @@ class PendingImport:
         self.index = index
         self.options = options
         self.logger = logger
+        self._envelope = options.envelope_bytes()
         self._customers: dict[str, PendingCustomer] = {}
         self._orders: dict[str, PendingOrder] = {}
         self._deletes: list[StreamRecord] = []
+        #: Encoded customers and orders, each followed by a comma; `_dead` of its bytes are of
+        #: records replaced or dropped since.
+        self._buffer = bytearray()
+        self._dead = 0
+        #: Staged orders per customer email key.
+        self._groups: dict[str, _OrderGroup] = {}
+        #: At least the size of the customers array the staged records make (orders nested,
+        #: under a stub for customers not staged), with a comma after each customer and order.
         self._bytes = 0
+        #: The most one record has added to `_bytes` so far.
+        self._largest = 0
+        self._rejecters: dict[str, Rejecter] = {}
         self._stage_lock = threading.Lock()  # staging vs. the swap at the start of a flush
         self._flush_lock = threading.Lock()  # one flush at a time
 
@@ -136,17 +188,31 @@ class PendingImport:
             self._add_customer_delete(source)
 
     def _add_customer(self, source: StreamRecord) -> None:
-        payload = customer_payload(source.record)
-        if "orders" in source.record:
+        record = source.record
+        payload = customer_payload(record)
+        if "orders" in record:
             self.kit.report.warn(source.stream, "customer field 'orders' ignored (send orders on their stream)")
-        key = email_key(payload.get("email"))
         encoded = dumps_bytes(payload)
-        previous = self._customers.get(key)
-        if previous is not None and previous.source is not None:
-            self.kit.report.skipped(previous.source.stream, "replaced by a later record with the same email")
-            self._bytes -= len(previous.encoded)
-        self._customers[key] = PendingCustomer(source, key, payload, encoded)
-        self._bytes += len(encoded) + _ORDERS_OVERHEAD
+        if self._envelope + len(encoded) > self.options.max_request_bytes:
+            oversized = OversizedItem(None, self._envelope + len(encoded), self.options.max_request_bytes)
+            source.reject(record, oversized.reason)
+            return
+        stub = stub_fields(payload)
+        key = email_key(stub[0])
+        if key == stub[0]:
+            key = stub[0]  # one string for both
+        before = self._bytes
+        previous = self._customers.pop(key, None)
+        if previous is not None:
+            if previous.stream is not None:
+                self.kit.report.skipped(previous.stream, "replaced by a later record with the same email")
+            self._drop_customer(previous)
+        group = self._groups.get(key)
+        if group is not None:
+            self._bytes -= group.stub_bytes  # its staged orders nest under this customer, not under a stub
+        self._customers[key] = PendingCustomer(source.stream, key, self._append(encoded), len(encoded), stub)
+        self._bytes += len(encoded) + 1
+        self._staged(source, before)
 
     def _add_order(self, source: StreamRecord) -> None:
         payload = order_payload(source.record)
@@ -154,28 +220,89 @@ class PendingImport:
             self.kit.report.warn(source.stream, warning)
         encoded = dumps_bytes(payload)
         order_id = str(payload["id"])
-        previous = self._orders.get(order_id)
+        key = email_key(payload.get("customerEmail"))
+        before = self._bytes
+        previous = self._orders.pop(order_id, None)
         if previous is not None:
-            self.kit.report.skipped(previous.source.stream, "replaced by a later record with the same id")
-            self._bytes -= len(previous.encoded)
-        self._orders[order_id] = PendingOrder(source, email_key(payload.get("customerEmail")), payload, encoded)
+            self.kit.report.skipped(previous.stream, "replaced by a later record with the same id")
+            self._drop_order(previous)
+        self._orders[order_id] = PendingOrder(source.stream, key, self._append(encoded), len(encoded))
         self._bytes += len(encoded) + 1
+        group = self._groups.get(key)
+        if group is None:
+            staged = key in self._customers
+            group = self._groups[key] = _OrderGroup(0, 0 if staged else self._stub_bytes(key))
+            self._bytes += _ORDERS_OVERHEAD + group.stub_bytes
+        group.orders += 1
+        self._staged(source, before)
 
     def _add_customer_delete(self, source: StreamRecord) -> None:
         key = email_key(source.record.get("email"))
-        staged = self._customers.get(key) if key else None
-        if staged is not None and staged.source is not None:
-            self.kit.report.skipped(staged.source.stream, "superseded by a later delete of the same customer")
-            self._bytes -= len(staged.encoded)
-            del self._customers[key]
+        staged = self._customers.pop(key, None) if key else None
+        if staged is not None:
+            if staged.stream is not None:
+                self.kit.report.skipped(staged.stream, "superseded by a later delete of the same customer")
+            self._drop_customer(staged)
         # Deletes go first at the flush, and Rfmcube deletes a customer's orders with it: orders of
         # this customer staged before the delete would otherwise come back through /merge_order.
-        for order_id, order in list(self._orders.items()) if key else []:
-            if order.key == key:
-                self.kit.report.skipped(order.source.stream, "superseded by a later delete of its customer")
-                self._bytes -= len(order.encoded)
-                del self._orders[order_id]
+        if key and key in self._groups:
+            for order_id, order in list(self._orders.items()):
+                if order.key == key:
+                    self.kit.report.skipped(order.stream, "superseded by a later delete of its customer")
+                    del self._orders[order_id]
+                    self._drop_order(order)
         self._deletes.append(source)
+        self._compact_if_sparse()
+
+    def _append(self, encoded: bytes) -> int:
+        """Put `encoded` and a comma at the end of the buffer; return where it starts."""
+        start = len(self._buffer)
+        self._buffer += encoded
+        self._buffer += b","
+        return start
+
+    def _stub_bytes(self, key: str) -> int:
+        """Bytes of the stub from the index that orders of customer `key` would nest under (0: none)."""
+        stub = self.index.lookup([key]).get(key)
+        return 0 if stub is None else len(dumps_bytes(stub)) + 1
+
+    def _drop_customer(self, customer: PendingCustomer) -> None:
+        """Account for a staged customer taken out of `_customers`."""
+        self._bytes -= customer.length + 1
+        self._dead += customer.length + 1
+        group = self._groups.get(customer.key)
+        if group is not None:
+            self._bytes += group.stub_bytes  # its staged orders need a stub again
+
+    def _drop_order(self, order: PendingOrder) -> None:
+        """Account for a staged order taken out of `_orders`."""
+        self._bytes -= order.length + 1
+        self._dead += order.length + 1
+        group = self._groups[order.key]
+        group.orders -= 1
+        if not group.orders:
+            del self._groups[order.key]
+            self._bytes -= _ORDERS_OVERHEAD + (0 if order.key in self._customers else group.stub_bytes)
+
+    def _staged(self, source: StreamRecord, before: int) -> None:
+        """After a record was staged: note its size, its sink's reject, and compact if needed."""
+        self._largest = max(self._largest, self._bytes - before)
+        self._rejecters[source.stream] = source.reject
+        self._compact_if_sparse()
+
+    def _compact_if_sparse(self) -> None:
+        """Copy the staged records to a new buffer when most of the old one is of dropped ones."""
+        if self._dead <= _COMPACT_AFTER or self._dead * 2 <= len(self._buffer):
+            return
+        view = memoryview(self._buffer)
+        compact = bytearray()
+        items: Iterable[PendingCustomer | PendingOrder] = chain(self._customers.values(), self._orders.values())
+        for item in items:
+            start = len(compact)
+            compact += view[item.start : item.start + item.length + 1]
+            item.start = start
+        view.release()
+        self._buffer, self._dead = compact, 0
 
     @property
     def size(self) -> int:
@@ -184,8 +311,11 @@ class PendingImport:
 
     @property
     def is_full(self) -> bool:
-        """Enough staged to fill one request (or the record cap reached)."""
-        return self._bytes >= self.options.max_request_bytes or self.size >= self.options.max_records
+        """One more record as large as the largest seen could pass `max_request_bytes` (or the record cap is reached)."""
+        options = self.options
+        if options.max_records is not None and self.size >= options.max_records:
+            return True
+        return self._bytes + self._largest + self._envelope > options.max_request_bytes
 
     # Flushing (any sink thread, one at a time) --------------------------------------
 
@@ -193,19 +323,22 @@ class PendingImport:
         """Send everything staged; return once Rfmcube confirmed it (or it was rejected)."""
         with self._flush_lock:
             with self._stage_lock:
-                customers, orders, deletes = self._customers, self._orders, self._deletes
-                self._customers, self._orders, self._deletes, self._bytes = {}, {}, [], 0
+                customers, orders, deletes, buffer = self._customers, self._orders, self._deletes, self._buffer
+                self._customers, self._orders, self._deletes, self._buffer = {}, {}, [], bytearray()
+                self._groups, self._bytes, self._dead = {}, 0, 0
             for source in deletes:
                 self._delete_customer(source)
-            units, orphans = self._assemble(customers, orders)
-            self._send_units(units)
+            units, orphans = self._assemble(customers, orders, buffer)
+            del customers, orders
+            view = memoryview(buffer)
+            self._send_units(units, view)
             for order in orphans:
-                self._merge_order(order)
+                self._merge_order(order, view)
 
     def _assemble(
-        self, customers: dict[str, PendingCustomer], orders: dict[str, PendingOrder]
+        self, customers: dict[str, PendingCustomer], orders: dict[str, PendingOrder], buffer: bytearray
     ) -> tuple[list[PendingCustomer], list[PendingOrder]]:
-        """Nest each order under its customer: staged, or known from the index."""
+        """Nest each order under its customer: staged, or known from the index (its stub goes in `buffer`)."""
         homeless = {order.key for order in orders.values() if order.key not in customers}
         known = self.index.lookup(homeless) if homeless else {}
         stubs: dict[str, PendingCustomer] = {}
@@ -213,33 +346,67 @@ class PendingImport:
         for order in orders.values():
             unit = customers.get(order.key) or stubs.get(order.key)
             if unit is None and order.key in known:
-                stub = known[order.key]
-                unit = stubs[order.key] = PendingCustomer(None, order.key, stub, dumps_bytes(stub))
+                encoded = dumps_bytes(known[order.key])
+                unit = stubs[order.key] = PendingCustomer(None, order.key, len(buffer), len(encoded))
+                buffer += encoded
+                buffer += b","
             if unit is None:
-                self.kit.report.warn(order.source.stream, ORPHAN_WARNING)
+                self.kit.report.warn(order.stream, ORPHAN_WARNING)
                 orphans.append(order)
             else:
                 unit.orders.append(order)
         return [*customers.values(), *stubs.values()], orphans
 
-    def _send_units(self, units: list[PendingCustomer]) -> None:
-        prefix, suffix = self.options.envelope(overwrite=False)
-        chunks = chunk_by_size(
-            ((unit, unit.request_bytes()) for unit in units),
-            max_bytes=self.options.max_request_bytes,
-            envelope_bytes=len(prefix) + len(suffix) + 1,
-        )
-        for chunk in chunks:
-            if isinstance(chunk, OversizedItem):
-                self._reject_unit(chunk.item, chunk.reason)
-            else:
-                self._import([unit for unit, _ in chunk])
+    def _send_units(self, units: list[PendingCustomer], view: memoryview) -> None:
+        """Send `units` in as few requests as `max_request_bytes` allows (one, when staged as `is_full` says)."""
+        limit = self.options.max_request_bytes
+        chunk: list[PendingCustomer] = []
+        size = self._envelope
+        for unit in units:
+            unit_size = unit.size()
+            if self._envelope + unit_size > limit:
+                self._reject_unit(unit, OversizedItem(unit, self._envelope + unit_size, limit).reason, view)
+                continue
+            added = unit_size + (1 if chunk else 0)
+            if chunk and size + added > limit:
+                self._import(chunk, view)
+                chunk, size, added = [], self._envelope, unit_size
+            chunk.append(unit)
+            size += added
+        if chunk:
+            self._import(chunk, view)
 
-    def _import(self, units: list[PendingCustomer]) -> None:
-        """One `/import` of `units`; on 416 split in halves and try again."""
+    def _body(self, units: list[PendingCustomer], view: memoryview) -> bytes:
+        """The `/import` request of `units`, copied once from the buffer.
+
+        Customers without orders that lie one after the other in the buffer (with their commas)
+        are taken as one piece.
+        """
         has_orders = any(unit.orders for unit in units)
         prefix, suffix = self.options.envelope(overwrite=self.options.overwrite_descriptors and has_orders)
-        body = prefix + b",".join(unit.request_bytes() for unit in units) + suffix
+        pieces: list[bytes | memoryview] = [prefix]
+        run_start = run_end = -1  # buffer range of the current run of adjacent customers, commas included
+        for unit in units:
+            if not unit.orders and unit.start == run_end:
+                run_end += unit.length + 1
+                continue
+            if run_end > run_start:
+                pieces.append(view[run_start:run_end])
+            if unit.orders:
+                pieces += unit.parts(view)
+                pieces.append(b",")
+                run_start = run_end = -1
+            else:
+                run_start, run_end = unit.start, unit.start + unit.length + 1
+        if run_end > run_start:
+            pieces.append(view[run_start:run_end])
+        pieces[-1] = pieces[-1][:-1]  # the comma after the last customer
+        pieces.append(suffix)
+        return b"".join(pieces)
+
+    def _import(self, units: list[PendingCustomer], view: memoryview) -> None:
+        """One `/import` of `units`; on 416 split in halves and try again."""
+        body = self._body(units, view)
         if self.kit.dry_run:
             self.kit.record_dry_run("POST", "/import", {"bytes": len(body), "customers": len(units)})
             self._confirm(units)
@@ -249,19 +416,21 @@ class PendingImport:
         except VendorError as exc:
             if exc.status != 416:
                 raise
+            del body
             if len(units) == 1:
-                self._reject_unit(units[0], f"Rfmcube refused the request as too large (416): {exc.body}")
+                self._reject_unit(units[0], f"Rfmcube refused the request as too large (416): {exc.body}", view)
                 return
             self.logger.info("Rfmcube answered 416 to an import of %d customers; splitting it", len(units))
             middle = len(units) // 2
-            self._import(units[:middle])
-            self._import(units[middle:])
+            self._import(units[:middle], view)
+            self._import(units[middle:], view)
             return
+        del body
         result = await_process(self.kit.client, process_id, self.options.poll, self.logger)
         shortfall = result.shortfall
         if any(shortfall.values()):
             self.logger.warning(
-                "Rfmcube import %s processed %d/%d customers and %d/%d orders",
+                "Rfmcube import process %s processed %d/%d customers and %d/%d orders",
                 process_id,
                 result.processed_customers,
                 result.total_customers,
@@ -272,39 +441,52 @@ class PendingImport:
         self._confirm(units)
 
     def _confirm(self, units: list[PendingCustomer]) -> None:
+        """Count what Rfmcube confirmed (once per stream) and remember its customers."""
         confirmed: dict[str, dict[str, Any]] = {}
+        sent: dict[str, int] = {}
         for unit in units:
-            if unit.source is not None:
-                confirmed[unit.key] = customer_stub(unit.payload)
-            for source in unit.sources():
-                self.kit.report.sent(source.stream)
+            if unit.stream is not None:
+                confirmed[unit.key] = customer_stub(unit.stub)
+                sent[unit.stream] = sent.get(unit.stream, 0) + 1
+            for order in unit.orders:
+                sent[order.stream] = sent.get(order.stream, 0) + 1
+        for stream, count in sent.items():
+            self.kit.report.sent(stream, count)
         if confirmed and not self.kit.dry_run:
             self.index.remember(confirmed)
 
-    def _reject_unit(self, unit: PendingCustomer, reason: str) -> None:
-        for source in unit.sources():
-            source.reject(source.record, reason)
+    def _reject(self, item: PendingCustomer | PendingOrder, reason: str, view: memoryview) -> None:
+        """Reject a staged record: the record is rebuilt from its encoded payload."""
+        assert item.stream is not None
+        record = json.loads(bytes(view[item.start : item.start + item.length]))
+        self._rejecters[item.stream](record, reason)
 
-    def _merge_order(self, order: PendingOrder) -> None:
+    def _reject_unit(self, unit: PendingCustomer, reason: str, view: memoryview) -> None:
+        items: Iterable[PendingCustomer | PendingOrder] = unit.orders if unit.stream is None else [unit, *unit.orders]
+        for item in items:
+            self._reject(item, reason, view)
+
+    def _merge_order(self, order: PendingOrder, view: memoryview) -> None:
+        encoded = bytes(view[order.start : order.start + order.length])
+        if self.kit.dry_run:
+            self.kit.record_dry_run("POST", "/merge_order", json.loads(encoded))
+            self.kit.report.sent(order.stream)
+            return
         body = (
             b'{"triggerIntegrations":'
             + (b"true" if self.options.trigger_integrations else b"false")
             + b',"order":'
-            + order.encoded
+            + encoded
             + b"}"
         )
-        if self.kit.dry_run:
-            self.kit.record_dry_run("POST", "/merge_order", order.payload)
-            self.kit.report.sent(order.source.stream)
-            return
         try:
             self.kit.client.request("POST", "/merge_order", data=body, endpoint="/merge_order")
         except VendorError as exc:
             if exc.status not in (400, 416, 422):
                 raise
-            order.source.reject(order.source.record, f"Rfmcube refused the order ({exc.status}): {exc.body}")
+            self._reject(order, f"Rfmcube refused the order ({exc.status}): {exc.body}", view)
             return
-        self.kit.report.sent(order.source.stream)
+        self.kit.report.sent(order.stream)
 
     def _delete_customer(self, source: StreamRecord) -> None:
         body = delete_body(source.record)

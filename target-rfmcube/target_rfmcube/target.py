@@ -93,7 +93,8 @@ class TargetRfmcube(ApiTarget):
             trigger_integrations=bool(config.get("trigger_integrations")),
             recalculate_stats=bool(config.get("recalculate_stats")),
             max_request_bytes=int(config.get("max_request_bytes") or MAX_REQUEST_BYTES),
-            max_records=int(config.get("batch_size_rows") or 100_000),
+            # Rfmcube documents no record cap: an import is filled by bytes unless the user sets one.
+            max_records=int(config["batch_size_rows"]) if config.get("batch_size_rows") else None,
             poll=PollSchedule.from_config(config),
         )
         return PendingImport(self.kit, self.customer_index, options, self.logger)
