@@ -26,7 +26,7 @@ def is_delete(record: dict[str, Any]) -> bool:
 
 def vendor_fields(record: dict[str, Any]) -> dict[str, Any]:
     """The record without Singer metadata (`_sdc_*`) and without `_reject_reason`."""
-    return {k: v for k, v in record.items() if not k.startswith("_sdc_") and k != REJECT_REASON}
+    return {k: v for k, v in record.items() if k[:1] != "_" or (not k.startswith("_sdc_") and k != REJECT_REASON)}
 
 
 def as_source_record(record: dict[str, Any]) -> dict[str, Any]:

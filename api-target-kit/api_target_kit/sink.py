@@ -68,7 +68,7 @@ class EntitySink(BatchSink):
         target.register_entity_sink(self)
         skipping = bool(self.config.get("skip_unchanged")) and self.entity_key and not self.ledger_managed
         self.unchanged = SkipUnchanged(target.ledger if skipping and not self.kit.dry_run else None, self.entity)
-        self._datelike: tuple[dict[str, Any], dict[str, str], frozenset[str]] | None = None
+        self._datelike: tuple[dict[str, Any], tuple[tuple[str, str], ...], frozenset[str]] | None = None
 
     # SDK hooks ----------------------------------------------------------------------
 
@@ -108,11 +108,13 @@ class EntitySink(BatchSink):
         validator = self._validator
         if isinstance(validator, EntityValidator) and validator.failed(record):
             return
-        datelike, properties = self._datelike_fields(schema)
+        if self._datelike is None or self._datelike[0] is not schema:
+            self._datelike = _datelike_fields(schema)
+        _, datelike, properties = self._datelike
         if not record.keys() <= properties:
             self._warn_fields_without_schema(record, schema, properties)
-        others: dict[str, Any] = {}
-        for name, kind in datelike.items():
+        others: dict[str, Any] | None = None
+        for name, kind in datelike:
             value = record.get(name)
             if type(value) is not str or (kind == "date-time" and is_canonical_utc(value)):
                 continue
@@ -122,22 +124,12 @@ class EntitySink(BatchSink):
                     continue
                 except ValueError:
                     pass
+            if others is None:
+                others = {}
             others[name] = value
         if others:  # dates, times, and what fromisoformat refused: the SDK's own handling
             super()._parse_timestamps_in_record(others, schema, treatment)
             record.update(others)
-
-    def _datelike_fields(self, schema: dict[str, Any]) -> tuple[dict[str, str], frozenset[str]]:
-        """`({field: "date-time" | "date" | "time"}, every field name)` of `schema`, worked out once."""
-        if self._datelike is None or self._datelike[0] is not schema:
-            properties = schema.get("properties") or {}
-            datelike = {
-                name: kind
-                for name, prop in properties.items()
-                if isinstance(prop, dict) and (kind := get_datelike_property_type(prop))
-            }
-            self._datelike = (schema, datelike, frozenset(properties))
-        return self._datelike[1], self._datelike[2]
 
     def _warn_fields_without_schema(
         self, record: dict[str, Any], schema: dict[str, Any], properties: frozenset[str]
@@ -262,6 +254,17 @@ class EntitySink(BatchSink):
             self.kit.rejects.sync()
             self.kit.report.finish("failed", error=self.kit.redact(f"{type(exc).__name__}: {exc}"))
             raise
+
+
+def _datelike_fields(schema: dict[str, Any]) -> tuple[dict[str, Any], tuple[tuple[str, str], ...], frozenset[str]]:
+    """`(schema, ((field, "date-time" | "date" | "time"), ...), every field name)`, worked out once per schema."""
+    properties = schema.get("properties") or {}
+    datelike = tuple(
+        (name, kind)
+        for name, prop in properties.items()
+        if isinstance(prop, dict) and (kind := get_datelike_property_type(prop))
+    )
+    return schema, datelike, frozenset(properties)
 
 
 class IgnoredStreamSink(BatchSink):

@@ -17,6 +17,7 @@ from singer_sdk.sinks import Sink
 
 from api_target_kit.delivery_kit import DeliveryKit
 from api_target_kit.errors import DeliveryError
+from api_target_kit.gc_tuning import tune_for_streaming
 from api_target_kit.secrets import SecretRedactor
 from api_target_kit.sent_ledger import SentLedger
 from api_target_kit.singer_input import VALUES_SENDABLE, InvalidInputError, SingerInputReader
@@ -210,6 +211,7 @@ class ApiTarget(Target, abc.ABC):
     @classmethod
     def invoke(cls, **kwargs: Any) -> None:  # type: ignore[override]
         """Run the target; a delivery error ends it with its message and exit code 1."""
+        tune_for_streaming()
         try:
             super().invoke(**kwargs)
         except DeliveryError as exc:

@@ -287,7 +287,11 @@ class EntityValidator(BaseJSONSchemaValidator):
             self._check_upsert(record)
         except fastjsonschema.JsonSchemaValueException as exc:
             return describe_error(exc, record)
-        return next((r for check in self.rules.checks if (r := check(record))), None)
+        for check in self.rules.checks:
+            reason = check(record)
+            if reason:
+                return reason
+        return None
 
     def take_failure(self, record: dict[str, Any]) -> Failure | None:
         """The failure of `record` if the last validated record was it and failed."""

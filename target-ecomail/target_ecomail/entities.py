@@ -6,6 +6,7 @@ names the field: nothing is cut short silently.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Any
@@ -35,8 +36,9 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ].*)?$")
 _NAMEDAY = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
 
 
+@functools.lru_cache(maxsize=4096)
 def custom_field_key(key: str) -> str:
-    """How Ecomail identifies a custom field: trimmed and lower-cased."""
+    """How Ecomail identifies a custom field: trimmed and lower-cased (a tap repeats its keys: cached)."""
     return key.strip().lower()
 
 
