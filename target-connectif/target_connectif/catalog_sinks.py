@@ -2,72 +2,142 @@
 
 At 100 requests per minute for the whole account, a record per request loads 6,000 contacts
 an hour; one import carries a batch of any size (up to 50 MB of CSV) for a POST and a few
-polls. Batches below `bulk_threshold` records go record by record (no polling delay).
+polls. A batch is staged as its import file and is full when that file is (`staged_import.py`):
+≈ 410,000 contacts per import. Batches below `bulk_threshold` upserts go record by record (no
+polling delay).
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
 from api_target_kit.concurrency import for_each_concurrently
+from api_target_kit.records import is_delete, vendor_fields
+from api_target_kit.sent_ledger import payload_digest
+from api_target_kit.sink import REJECTED
+from api_target_kit.unchanged import SKIPPED as UNCHANGED_SKIPPED
 from target_connectif.base_sink import ConnectifSink
 from target_connectif.entities import CONTACT_RULES, CONTACTS, PRODUCT_RULES, PRODUCTS
 from target_connectif.import_api import ImportResult
-from target_connectif.payloads import contact_body, product_body, unknown_product_fields
+from target_connectif.payloads import contact_body, product_body, record_from_csv_row, unknown_product_fields
+from target_connectif.staged_import import SUPERSEDED, StagedImport, StagedUnchanged
+
+if TYPE_CHECKING:
+    from target_connectif.target import TargetConnectif
 
 DEFAULT_BULK_THRESHOLD = 100
-#: Records per drain: large enough that an initial load takes few imports (a 50,000-contact
-#: CSV is a few MB, far under the 50 MB file limit).
+#: Records per drain of the coupons sink (a code is a few bytes of CSV).
 IMPORT_BATCH_RECORDS = 50_000
+#: A safety net only: a contacts or products batch ends when its import file is full.
+CATALOG_BATCH_RECORDS = 1_000_000
+#: Records a contacts or products batch keeps whole before it drains: deletes, and the upserts
+#: of a batch that may still go record by record (one call each: 50,000 take 8 hours at 100/min).
+KEPT_RECORDS = 50_000
+#: Where a catalog sink keeps its staged import in the SDK's batch context.
+STAGED = "staged_import"
 
 
 class CatalogSink(ConnectifSink):
     """Upserts by PATCH or import; subclasses name the entity, its key and its bodies."""
 
-    MAX_SIZE_DEFAULT = IMPORT_BATCH_RECORDS
+    MAX_SIZE_DEFAULT = CATALOG_BATCH_RECORDS
     key_field: ClassVar[str]
     import_type: ClassVar[str]
+    unchanged: StagedUnchanged
+
+    def __init__(
+        self, target: TargetConnectif, stream_name: str, schema: dict[str, Any], key_properties: list[str] | None
+    ) -> None:
+        super().__init__(target, stream_name, schema, key_properties)
+        self.unchanged = StagedUnchanged(target.ledger if self.unchanged.enabled else None, self.entity)
+        self._filling: StagedImport | None = None
+
+    def process_record(self, record: dict[str, Any], context: dict[str, Any]) -> None:
+        """Stage the record: its CSV row (and key), or the delete; a later record of a key replaces it."""
+        if record.get(REJECTED):
+            return
+        stage: StagedImport | None = context.get(STAGED)
+        if stage is None:
+            threshold = int(self.setting("bulk_threshold", DEFAULT_BULK_THRESHOLD))
+            stage = StagedImport(
+                self.key_field, self.connectif.imports.options.file_bytes, keep_records_below=threshold
+            )
+            context[STAGED] = self._filling = stage
+        key = self.key_of(record)
+        if stage.drop(key):
+            self.kit.report.skipped(self.stream_name, SUPERSEDED)
+        if is_delete(record):
+            stage.deletes[key] = record
+            return
+        too_large = stage.add(key, self.key_text(record), self.body(record), record)
+        if too_large is not None:
+            self.reject(record, f"CSV row too large for one import: {too_large}")
+        elif self.unchanged.enabled:
+            stage.digests[key] = payload_digest(vendor_fields(record))
+
+    @property
+    def is_full(self) -> bool:
+        """Full when the import file is (or the records kept whole reach `KEPT_RECORDS`)."""
+        stage = self._filling
+        if stage is not None and (stage.filled or stage.kept_records >= KEPT_RECORDS):
+            return True
+        return bool(super().is_full)
 
     def deliver(self, context: dict[str, Any]) -> None:
-        """Upserts (by import or one by one), then deletes."""
-        records = context.get("records", [])
-        threshold = int(self.setting("bulk_threshold", DEFAULT_BULK_THRESHOLD))
-        if len(records) >= threshold:
-            self._import(records)
-        else:
-            for_each_concurrently(records, self._patch)
-        for_each_concurrently(context.get("deletes", []), self.delete)
+        """Upserts (by import, or one by one below `bulk_threshold`), then deletes."""
+        stage: StagedImport | None = context.pop(STAGED, None)
+        if stage is None:
+            return
+        if self._filling is stage:
+            self._filling = None
+        by_import = stage.records is None or stage.filled
+        if self.unchanged.enabled:
+            unchanged = self.unchanged.unchanged_keys(stage.digests)
+            if unchanged:
+                stage.remove(unchanged)
+                self.kit.report.skipped(self.stream_name, UNCHANGED_SKIPPED, len(unchanged))
+            self.unchanged.deleted(stage.deletes)
+        if by_import:
+            if stage.live:
+                self._import(stage)
+        elif stage.records:
+            for_each_concurrently(list(stage.records.values()), self._patch)
+        for_each_concurrently(list(stage.deletes.values()), self.delete)
 
-    def _import(self, records: list[dict[str, Any]]) -> None:
-        by_key = {self.key_text(r): r for r in records}
-        rows = [{self.key_field: key, **self.body(r)} for key, r in by_key.items()]
+    def _import(self, stage: StagedImport) -> None:
+        results = self.connectif.imports.run_files(self.import_type, stage.files(), self.key_field)
+        for row, reason in stage.unfit:
+            self.reject(record_from_csv_row(row, self.schema), f"CSV row too large for one import: {reason}")
+        self._settle(results, stage)
 
-        def oversized(row: dict[str, Any], reason: str) -> None:
-            self.reject(by_key.pop(str(row[self.key_field])), f"CSV row too large for one import: {reason}")
-
-        results = self.connectif.imports.run(self.import_type, rows, self.key_field, oversized=oversized)
-        self._settle(results, by_key)
-
-    def _settle(self, results: list[ImportResult], by_key: dict[str, dict[str, Any]]) -> None:
+    def _settle(self, results: list[ImportResult], stage: StagedImport) -> None:
+        """Reject the rows the imports refused (the record from the report's row), count the rest sent."""
         refused: set[str] = set()
         for result in results:
-            for key, reason in result.failed:
-                record = by_key.get(key)
-                if record is None:
+            rows = result.failed_rows or [{} for _ in result.failed]
+            for (key_text, reason), row in zip(result.failed, rows, strict=True):
+                key = self.key_of({self.key_field: key_text})
+                if not stage.holds(key):
                     self.logger.warning(
-                        "Connectif import %s reports an unknown row %r: %s", result.import_id, key, reason
+                        "Connectif import %s reports an unknown row %r: %s", result.import_id, key_text, reason
                     )
                     continue
                 refused.add(key)
+                record = record_from_csv_row({**row, self.key_field: key_text}, self.schema)
                 self.reject(record, f"Connectif import {result.import_id} refused the row: {reason}")
-        self.kit.report.sent(self.stream_name, len(by_key) - len(refused))
-        self.connectif.note_import_figures(self.entity, len(by_key))
+        self.kit.report.sent(self.stream_name, stage.rows_written - len(refused))
+        self.connectif.note_import_figures(self.entity, stage.rows_written)
 
-    def _patch(self, record: dict[str, Any]) -> None:
+    def _patch(self, staged: tuple[dict[str, Any], dict[str, Any]]) -> None:
+        record, body = staged
         path = self.record_path(record)
-        if self.send_or_reject(record, lambda: self.call("PATCH", path, self.path_label, body=self.body(record))):
+        if self.send_or_reject(record, lambda: self.call("PATCH", path, self.path_label, body=body)):
             self.kit.report.sent(self.stream_name)
+
+    def key_of(self, record: dict[str, Any]) -> Any:
+        """The key as Connectif compares it: the key field's text, trimmed."""
+        return self.key_text(record)
 
     def key_text(self, record: dict[str, Any]) -> str:
         """The record's key as text."""

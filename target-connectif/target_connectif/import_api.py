@@ -1,12 +1,14 @@
 """Connectif's Import API: a CSV per batch, posted as a multipart form, polled until it ends.
 
 - CSV: UTF-8, header row of field ids, list fields `|`-separated; at most `max_bytes` per
-  file (50 MB documented), larger batches are split into several imports.
+  file (50 MB documented), less room for the form around it. Contacts and products are
+  staged as one file per batch, filled up to that size (`staged_import.py`); other rows
+  (coupons) are split into several imports here.
 - At most 10 imports queued per account: on `E0401` wait for one of ours to end, then retry.
 - `GET /imports/{id}` with growing intervals until `finished`, `error` or `cancelled`.
 - Rows the import reports as failed (its error report, a CSV of the failed rows plus a
-  reason column) come back as `(key, reason)` so the sink can reject those records; an
-  import that ends in `error` or `cancelled` fails the batch.
+  reason column) come back as `(key, reason)`, with the rows themselves, so the sink can
+  reject those records; an import that ends in `error` or `cancelled` fails the batch.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import csv
 import io
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +42,11 @@ class ImportFailedError(DeliveryError):
     """An import ended in `error` or `cancelled`, or did not end in time."""
 
 
+#: Room kept in `max_bytes` for the multipart form around the CSV (boundaries, part headers and
+#: the form's fields take ≈ 450 bytes), so that the whole request is within the limit too.
+FORM_ALLOWANCE = 1024
+
+
 @dataclass(frozen=True)
 class ImportOptions:
     """The import form's settings."""
@@ -49,15 +56,25 @@ class ImportOptions:
     max_bytes: int = 50_000_000
     poll: PollSchedule = field(default_factory=PollSchedule)
 
+    @property
+    def file_bytes(self) -> int:
+        """The largest CSV file: `max_bytes` less `FORM_ALLOWANCE` (half of it under 2 KB)."""
+        return max(self.max_bytes - FORM_ALLOWANCE, self.max_bytes // 2)
+
 
 @dataclass
 class ImportResult:
-    """What one import did: its id, rows, and the failed rows' keys with the vendor's reason."""
+    """What one import did: its id, rows, and the failed rows' keys with the vendor's reason.
+
+    `failed_rows` are those rows as the error report gives them (column -> cell, the reason
+    left out), in the order of `failed`.
+    """
 
     import_id: str
     total: int
     success: int
     failed: list[tuple[str, str]]
+    failed_rows: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -82,12 +99,27 @@ class ImportStats:
         }
 
 
-def csv_rows(records: Iterable[dict[str, Any]], columns: Sequence[str]) -> Iterable[bytes]:
-    """Each record as one encoded CSV line, in `columns` order."""
+class CsvLines:
+    """One `csv.writer` for a whole import: `line(cells)` is one row, encoded (UTF-8, ending in a newline)."""
+
+    def __init__(self) -> None:
+        self._writer = csv.writer(self, lineterminator="\n")
+
+    def write(self, line: str) -> str:
+        """What the writer calls with each row's text: handed back by `writerow`."""
+        return line
+
+    def line(self, cells: Iterable[str]) -> bytes:
+        """One row as CSV bytes."""
+        text: str = self._writer.writerow(cells)
+        return text.encode("utf-8")
+
+
+def csv_rows(records: Iterable[dict[str, Any]], columns: Sequence[str]) -> Iterator[bytes]:
+    """Each record as one encoded CSV line, in `columns` order (one writer for all of them)."""
+    lines = CsvLines()
     for record in records:
-        buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\n").writerow([csv_cell(record.get(c)) for c in columns])
-        yield buffer.getvalue().encode("utf-8")
+        yield lines.line([csv_cell(record.get(c)) for c in columns])
 
 
 def columns_of(rows: Iterable[dict[str, Any]], first: str) -> list[str]:
@@ -120,21 +152,35 @@ class ImportRunner:
     ) -> list[ImportResult]:
         """Import `rows` (field id -> value) as `kind`, split by size; wait for every import to end."""
         columns = columns_of(rows, key_column)
-        header = next(iter(csv_rows([{c: c for c in columns}], columns)))
+        header = CsvLines().line(columns)
         encoded = zip(rows, csv_rows(rows, columns), strict=True)
-        pending: list[tuple[str, int]] = []
+
+        def files() -> Iterator[bytes]:
+            for chunk in chunk_by_size(
+                encoded, max_bytes=self.options.file_bytes, envelope_bytes=len(header), separator_bytes=0
+            ):
+                if isinstance(chunk, OversizedItem):
+                    oversized(chunk.item, chunk.reason)
+                    continue
+                yield header + b"".join(line for _, line in chunk)
+
+        return self.run_files(kind, files(), key_column, extra_form=extra_form)
+
+    def run_files(
+        self, kind: str, files: Iterable[bytes], key_column: str, *, extra_form: dict[str, str] | None = None
+    ) -> list[ImportResult]:
+        """Import each CSV file (header included) as `kind`; wait for every import to end.
+
+        Files are started as `files` yields them (a full queue waits for our oldest import);
+        the results come back in the order of the files.
+        """
+        pending: list[str] = []
         results: list[ImportResult] = []
         queue_deadline = self.options.poll.deadline()
-        for chunk in chunk_by_size(
-            encoded, max_bytes=self.options.max_bytes, envelope_bytes=len(header), separator_bytes=0
-        ):
-            if isinstance(chunk, OversizedItem):
-                oversized(chunk.item, chunk.reason)
-                continue
-            body = header + b"".join(line for _, line in chunk)
+        for body in files:
             while True:
                 try:
-                    pending.append((self._start(kind, body, extra_form), len(chunk)))
+                    pending.append(self._start(kind, body, extra_form))
                     break
                 except VendorError as exc:
                     if error_code(exc) != QUEUE_FULL:
@@ -149,9 +195,10 @@ class ImportRunner:
                             ) from None
                         time.sleep(self.options.poll.max_seconds)
                         continue
-                    self.logger.info("Connectif import queue is full (E0401); waiting for import %s", pending[0][0])
-                    results.append(self._await(pending.pop(0)[0], key_column))
-        results.extend(self._await(import_id, key_column) for import_id, _ in pending)
+                    self.logger.info("Connectif import queue is full (E0401); waiting for import %s", pending[0])
+                    results.append(self._await(pending.pop(0), key_column))
+        body = b""  # the last file is not needed while its import is polled
+        results.extend(self._await(import_id, key_column) for import_id in pending)
         return results
 
     def _start(self, kind: str, body: bytes, extra_form: dict[str, str] | None) -> str:
@@ -186,10 +233,11 @@ class ImportRunner:
             self.stats.polls += 1
             status = str(info.get("status", ""))
             if status == FINISHED:
-                failed = self._failed_rows(info, key_column) if int(info.get("errors") or 0) else []
+                rows = self._failed_rows(info) if int(info.get("errors") or 0) else []
+                failed = [(row.get(key_column) or "", row.pop(REASON_COLUMN, "") or "no reason given") for row in rows]
                 total = int(info.get("total") or 0)
                 self.stats.rows += total
-                return ImportResult(import_id, total, int(info.get("success") or 0), failed)
+                return ImportResult(import_id, total, int(info.get("success") or 0), failed, rows)
             if status in FAILED:
                 raise ImportFailedError(
                     f"Connectif import {import_id} ended with status {status!r}; nothing of this batch is confirmed "
@@ -201,7 +249,7 @@ class ImportRunner:
                     f"{status!r}); no STATE was emitted for its batch. Rerun later, or raise import_timeout_seconds."
                 )
 
-    def _failed_rows(self, info: dict[str, Any], key_column: str) -> list[tuple[str, str]]:
+    def _failed_rows(self, info: dict[str, Any]) -> list[dict[str, str]]:
         url = info.get("errorReportFileUrl")
         if not url:
             raise ImportFailedError(
@@ -217,7 +265,7 @@ class ImportRunner:
                 "the batch is not confirmed"
             ) from None
         reader = csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")))
-        return [(row.get(key_column) or "", row.get(REASON_COLUMN) or "no reason given") for row in reader]
+        return [{name: cell for name, cell in row.items() if name is not None and cell is not None} for row in reader]
 
 
 def _flag(value: bool) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from api_target_kit.dates import parse_datetime, to_utc_z
@@ -17,7 +18,13 @@ PRODUCT_NUMBERS = ("unitPrice", "unitPriceOriginal", "unitPriceWithoutVAT", "dis
 LINE_NUMBERS = ("unitPrice", "unitPriceOriginal", "unitPriceWithoutVAT", "discountedAmount", "price", "rating")
 
 
+#: Values JSON and CSV take as they are (most values: checked first, by exact type).
+_AS_IS = frozenset((str, int, float, bool, list, dict, type(None)))
+
+
 def _json_value(value: Any) -> Any:
+    if type(value) in _AS_IS:
+        return value
     if isinstance(value, decimal.Decimal):
         return float(value)
     if isinstance(value, dt.datetime):
@@ -89,6 +96,12 @@ def custom_event_body(record: dict[str, Any]) -> dict[str, Any]:
 
 def csv_cell(value: Any) -> str:
     """A CSV cell: lists `|`-separated, booleans `true`/`false`, dates ISO-8601 UTC, empty for null."""
+    kind = type(value)
+    if kind is str:
+        text: str = value
+        return text
+    if kind is int or kind is float:
+        return str(value)
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -99,3 +112,49 @@ def csv_cell(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     value = _json_value(value)
     return str(value)
+
+
+def record_from_csv_row(row: Mapping[str, str], schema: dict[str, Any]) -> dict[str, Any]:
+    """An import CSV row (column -> cell) back as a record (the inverse of `csv_cell`), typed by `schema`.
+
+    Empty cells are left out (the record had null or no value there). For a rejects file that
+    replays: what a row does not show (nulls, fields that are not sent) is not brought back.
+    """
+    properties = schema.get("properties") or {}
+    return {name: value_from_csv_cell(text, properties.get(name) or {}) for name, text in row.items() if text != ""}
+
+
+def value_from_csv_cell(text: str, prop: dict[str, Any]) -> Any:
+    """A cell as the value the schema property `prop` declares; the text itself if it is not one."""
+    types, items = _json_types(prop)
+    if "array" in types:
+        return [value_from_csv_cell(part, items) for part in text.split(CSV_LIST_SEPARATOR)]
+    if "object" in types and text.startswith("{"):
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text
+    if "string" in types:
+        return text
+    if "boolean" in types and text in ("true", "false"):
+        return text == "true"
+    if "integer" in types or "number" in types:
+        for number in (int, float):
+            try:
+                return number(text)
+            except ValueError:
+                continue
+    return text
+
+
+def _json_types(prop: dict[str, Any]) -> tuple[set[str], dict[str, Any]]:
+    """The JSON types `prop` allows (`type`, `anyOf`/`oneOf`) and the schema of its array items."""
+    declared = prop.get("type")
+    types = {declared} if isinstance(declared, str) else set(declared or ())
+    items: dict[str, Any] = prop.get("items") or {}
+    for variant in (*prop.get("anyOf", ()), *prop.get("oneOf", ())):
+        if isinstance(variant, dict):
+            more, more_items = _json_types(variant)
+            types |= more
+            items = items or more_items
+    return types, items

@@ -51,7 +51,7 @@ class TargetConnectif(ApiTarget):
             "bulk_threshold",
             th.IntegerType,
             default=DEFAULT_BULK_THRESHOLD,
-            description="Contact and product batches of at least this many records go through the Import API; smaller ones record by record.",
+            description="Contact and product batches of at least this many upserts (or that fill an import file) go through the Import API; smaller ones record by record.",
         ),
         th.Property(
             "override_existing",
@@ -69,7 +69,7 @@ class TargetConnectif(ApiTarget):
             "max_import_bytes",
             th.IntegerType,
             default=MAX_IMPORT_BYTES,
-            description="Largest CSV file per import (Connectif: 50 MB); larger batches are split.",
+            description="Largest import upload (Connectif: 50 MB per file); the CSV stays 1 KB under it, for the form around it. A contacts or products batch is sent when its file is full (≈ 410,000 contacts at 50 MB); coupons are split into files of at most this size.",
         ),
         *poll_settings("import"),
         th.Property(

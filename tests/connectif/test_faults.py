@@ -97,15 +97,21 @@ def test_a_stalled_import_times_out_without_state(start_sandbox: Any, tmp_path: 
 
 
 def test_a_full_import_queue_waits_for_our_own_imports(start_sandbox: Any, tmp_path: Path) -> None:
+    # Coupons: one drain splits into several imports (a contacts batch is one import file, awaited).
     sandbox = start_sandbox(max_queued_imports=1, import_seconds=0.3)
+    codes = [{"code": f"CODE-{n:05d}"} for n in range(300)]
 
     run = run_connectif(
-        tmp_path, sandbox.base_url, stream_messages("contacts", contacts(300), key="_email"), max_import_bytes=6000
+        tmp_path, sandbox.base_url, stream_messages("coupons", codes, key="code"), max_import_bytes=2000
     )
 
     assert run.returncode == 0, run.stderr[-3000:]
-    assert sandbox.summary()["contacts"] == 300
+    assert sandbox.summary()["coupons"] == 300
     assert run.summary["import_api"]["imports"] >= 3
+    assert (
+        run.summary["import_api"]["requests"]
+        > run.summary["import_api"]["imports"] + run.summary["import_api"]["polls"]
+    )
 
 
 def test_wrong_api_key_stops_at_once_and_never_prints_either_half(start_sandbox: Any, tmp_path: Path) -> None:
