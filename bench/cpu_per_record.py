@@ -49,27 +49,20 @@ def profiled(command: list[str], stdin: Path, work: Path, name: str) -> dict[str
     return profiles.analyse(out)
 
 
-def probe_command(entity: common.Entity, config: Path) -> list[str]:
-    """`python bench/fast_path_probe.py <vendor> --config <config>` (the proposed changes, applied from outside)."""
-    return [common.PYTHON, str(common.BENCH / "fast_path_probe.py"), entity.vendor, "--config", str(config)]
-
-
-def bench_entity(entity: common.Entity, records: int, repeats: int, profile: bool, probe: bool) -> dict[str, Any]:
-    """Measure one target and the baseline on the same input (and the probe, if asked)."""
+def bench_entity(entity: common.Entity, records: int, repeats: int, profile: bool) -> dict[str, Any]:
+    """Measure one target and the baseline on the same input."""
     data = common.input_file(entity, records)
     empty = common.input_file(entity, 0)
     work = common.WORK / "cpu" / entity.vendor
     ours: list[common.Measured] = []
     base: list[common.Measured] = []
-    lean: list[common.Measured] = []
     result: dict[str, Any] = {"entity": entity.name, "records": records, "input_bytes": data.stat().st_size}
     with common.sandbox(entity) as sandbox:
 
-        def run_ours(stdin: Path, expect: int, *, as_probe: bool = False) -> common.Measured:
+        def run_ours(stdin: Path, expect: int) -> common.Measured:
             sandbox.reset()
             config = common.target_config(entity, work / "target", sandbox.api_url)
-            command = probe_command(entity, config) if as_probe else common.target_command(entity, config)
-            run = common.run_measured(command, stdin, work / "target")
+            run = common.run_measured(common.target_command(entity, config), stdin, work / "target")
             summary = common.read_summary(work / "target")
             sent = summary.get("streams", {}).get(entity.stream, {}).get("sent")
             if run.returncode != 0 or sent != expect:
@@ -85,8 +78,6 @@ def bench_entity(entity: common.Entity, records: int, repeats: int, profile: boo
         for _ in range(repeats):
             ours.append(run_ours(data, records))
             base.append(run_base(data))
-            if probe:
-                lean.append(run_ours(data, records, as_probe=True))
         start_ours = run_ours(empty, 0)
         start_base = run_base(empty)
         if profile:
@@ -95,12 +86,6 @@ def bench_entity(entity: common.Entity, records: int, repeats: int, profile: boo
             result["profile_target"] = profiled(
                 common.target_command(entity, config), data, work / "target", f"{entity.vendor}-target"
             )
-            if probe:
-                sandbox.reset()
-                config = common.target_config(entity, work / "target", sandbox.api_url)
-                result["profile_probe"] = profiled(
-                    probe_command(entity, config), data, work / "target", f"{entity.vendor}-probe"
-                )
             result["profile_baseline"] = profiled(
                 baseline_command(work / "baseline"), data, work / "baseline", f"{entity.vendor}-baseline"
             )
@@ -129,16 +114,6 @@ def bench_entity(entity: common.Entity, records: int, repeats: int, profile: boo
             },
         }
     )
-    if lean:
-        best_lean = min(lean, key=lambda m: m.cpu_seconds)
-        result["probe"] = {
-            "runs": [m.as_dict() for m in lean],
-            "records_per_cpu_second": rate(best_lean),
-            "records_per_cpu_second_without_startup": rate(best_lean, start_ours),
-            "microseconds_per_record": round(1e6 * best_lean.cpu_seconds / records, 1),
-            "ratio_to_baseline": round(rate(best_lean) / rate(best_base), 2),
-            "speedup_over_target": round(rate(best_lean) / rate(best_ours), 2),
-        }
     ratio = rate(best_ours) / rate(best_base)
     result["ratio"] = round(ratio, 2)
     result["ratio_without_startup"] = round(rate(best_ours, start_ours) / rate(best_base, start_base), 2)
@@ -165,22 +140,6 @@ def table(results: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def probe_table(results: list[dict[str, Any]]) -> str:
-    """The probe's line per target (only with --probe)."""
-    lines = [
-        "| target (entity) | target rec/CPU-s | probe rec/CPU-s | probe speed-up | probe / baseline | goal >= 4x |",
-        "|---|---|---|---|---|---|",
-    ]
-    for r in results:
-        p = r["probe"]
-        lines.append(
-            f"| {r['entity']} | {r['target']['records_per_cpu_second']:,.0f} | {p['records_per_cpu_second']:,.0f} | "
-            f"{p['speedup_over_target']:.2f}x | {p['ratio_to_baseline']:.2f}x | "
-            f"{'met' if p['ratio_to_baseline'] >= GOAL_RATIO else 'not met'} |"
-        )
-    return "\n".join(lines)
-
-
 def main() -> int:
     """Run, write bench/results/cpu_per_record.json, print the table."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -188,9 +147,6 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--only", choices=[e.vendor for e in common.MAIN_ENTITIES])
     parser.add_argument("--no-profile", action="store_true")
-    parser.add_argument(
-        "--probe", action="store_true", help="also measure bench/fast_path_probe.py (the proposed changes)"
-    )
     parser.add_argument("--no-wait", action="store_true", help="do not wait for other engineers' pytest runs to end")
     args = parser.parse_args()
     entities = [e for e in common.MAIN_ENTITIES if args.only in (None, e.vendor)]
@@ -198,16 +154,13 @@ def main() -> int:
         common.input_file(entity, args.records)
         common.input_file(entity, 0)
     before = common.machine_state() if args.no_wait else common.wait_for_quiet_machine()
-    results = [bench_entity(e, args.records, args.repeats, not args.no_profile, args.probe) for e in entities]
+    results = [bench_entity(e, args.records, args.repeats, not args.no_profile) for e in entities]
     after = common.machine_state()
     path = common.write_result(
-        "cpu_per_record_probe" if args.probe else "cpu_per_record",
+        "cpu_per_record",
         {"machine_before": before, "machine_after": after, "results": results},
     )
     print(table(results))
-    if args.probe:
-        print()
-        print(probe_table(results))
     print(f"\nwritten to {path.relative_to(common.ROOT)}")
     return 0
 

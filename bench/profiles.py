@@ -34,20 +34,33 @@ IDLE_LEAVES = frozenset(
 #: Phases of a record's trip, matched outermost first: (label, frame names).
 PHASES: tuple[tuple[str, frozenset[str]], ...] = (
     ("drain: process_batch (payloads, HTTP, confirmation)", frozenset({"Target.drain_one", "Target.drain_all"})),
-    ("read: json.loads of each input line (SDK deserialize_json)", frozenset({"deserialize_json"})),
+    (
+        "read: parsing each input line (kit: orjson in SingerInputReader._message; SDK: deserialize_json)",
+        frozenset({"SingerInputReader._message", "deserialize_json"}),
+    ),
     ("read: line checks of the kit's reader", frozenset({"message_problem", "schema_problem"})),
     (
         "validate: the sink's validator (SDK _validate_and_parse -> validator.validate)",
         frozenset({"EntityValidator.validate", "JSONSchemaValidator.validate"}),
     ),
-    ("parse: SDK date-time parsing (_parse_timestamps_in_record)", frozenset({"Sink._parse_timestamps_in_record"})),
+    (
+        "parse: date-time parsing (_parse_timestamps_in_record)",
+        frozenset({"Sink._parse_timestamps_in_record", "EntitySink._parse_timestamps_in_record"}),
+    ),
     ("metadata: SDK _add_sdc_metadata_to_record", frozenset({"Sink._add_sdc_metadata_to_record"})),
     ("metadata: SDK _remove_sdc_metadata_from_record", frozenset({"Sink._remove_sdc_metadata_from_record"})),
     ("stream maps: SDK copy + transform", frozenset({"StreamMap.transform", "SameRecordTransform.transform", "copy"})),
     ("preprocess_record (kit: count, reject check)", frozenset({"EntitySink.preprocess_record"})),
     (
         "process_record (stage; Rfmcube builds and encodes the payload here)",
-        frozenset({"RfmcubeSink.process_record", "EntitySink.process_record", "NullBatchSink.process_record"}),
+        frozenset(
+            {
+                "RfmcubeSink.process_record",
+                "EntitySink.process_record",
+                "CatalogSink.process_record",
+                "NullBatchSink.process_record",
+            }
+        ),
     ),
     ("SDK per-record bookkeeping (key check, tally, metrics, max age)", frozenset({"Sink._singer_validate_message"})),
     ("start-up: imports", frozenset({"_find_and_load"})),
@@ -114,7 +127,7 @@ def _phase(stack: list[int], names: list[str]) -> str:
         for label, members in PHASES:
             if name in members:
                 return label
-        in_record = in_record or name == "Target._process_record_message"
+        in_record = in_record or name in ("Target._process_record_message", "ApiTarget._process_record_message")
         in_reader = in_reader or name.endswith("process_lines")
     if in_record:
         return OTHER_RECORD

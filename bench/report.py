@@ -57,12 +57,6 @@ def main() -> int:
         print(top(cpu["results"], "profile_target", "top_inclusive_below_60_percent", 20), "\n")
         print(top(cpu["results"], "profile_baseline", "top_self", 8), "\n")
         print("machine before:", cpu["machine_before"], "\nmachine after:", cpu["machine_after"], "\n")
-    probe = load("cpu_per_record_probe")
-    if probe:
-        print(cpu_per_record.table(probe["results"]), "\n")
-        print(cpu_per_record.probe_table(probe["results"]), "\n")
-        print(phases(probe["results"], "profile_probe"), "\n")
-        print(top(probe["results"], "profile_probe", "top_self"), "\n")
     quota = load("quota_efficiency")
     if quota:
         print(quota_efficiency.table(quota["results"]), "\n")

@@ -8,7 +8,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from api_target_kit.dates import parse_datetime, to_utc_z
+from api_target_kit.dates import to_utc_z, utc_z_text
 from api_target_kit.records import vendor_fields
 from target_connectif.entities import EVENT_ALIAS_FIELD, PRODUCT_FIELDS, PURCHASE_FIELDS
 
@@ -41,8 +41,8 @@ def _number(value: Any) -> Any:
 
 
 def _date_time(value: Any) -> Any:
-    parsed = value if isinstance(value, dt.datetime) else parse_datetime(value)
-    return to_utc_z(parsed) if parsed is not None else value
+    text = utc_z_text(value)  # text already in that form as it is
+    return value if text is None else text
 
 
 def contact_body(record: dict[str, Any]) -> dict[str, Any]:
