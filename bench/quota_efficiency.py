@@ -10,7 +10,8 @@ request log (`GET /_sandbox/requests`), delivered counts from the target's summa
 - Rfmcube customers: bytes of a `/import` request against 50,000,000 (Rfmcube documents no record cap).
 - Connectif contacts: bytes of the import CSV file against 50,000,000 (no row cap documented); rows per import.
 
-Goal: a call on a full batch carries >= 95% of the maximum. Then: every call of the run
+Goal: a call on a full batch carries >= 95% of the maximum (measured on every write but the last,
+with more records where 100,000 do not fill two calls: `Case.full_batch_records`). Then: every call of the run
 (polls included) and the time they take at the vendor's real limit, at the target's pacing (2%
 under the limit) and against the floor (the fewest calls the maximum allows / limit).
 
@@ -43,13 +44,18 @@ class Case:
     maximum: int
     limit_per_minute: int
     polled: bool  # asynchronous: each write needs at least one poll
+    #: Records for the run that measures full calls: 100,000 fill these calls several times over,
+    #: but one Rfmcube request holds ≈ 170,000 customers and one Connectif file ≈ 410,000 contacts.
+    full_batch_records: int = 100_000
 
 
 CASES = (
-    Case(common.RFMCUBE_CUSTOMERS, "/import", "bytes", 50_000_000, 60, polled=True),
+    Case(common.RFMCUBE_CUSTOMERS, "/import", "bytes", 50_000_000, 60, polled=True, full_batch_records=400_000),
     Case(common.ECOMAIL_SUBSCRIBERS, "/subscribe-bulk", "items", 3000, 1000, polled=False),
     Case(common.ECOMAIL_TRANSACTIONS, "/transaction-bulk", "items", 1000, 1000, polled=False),
-    Case(common.CONNECTIF_CONTACTS, "/imports/", "file bytes", 50_000_000, 100, polled=True),
+    Case(
+        common.CONNECTIF_CONTACTS, "/imports/", "file bytes", 50_000_000, 100, polled=True, full_batch_records=900_000
+    ),
 )
 
 
@@ -90,7 +96,9 @@ def measure(case: Case, records: int) -> dict[str, Any]:
                     "status": logged["status"],
                 }
             )
-    carried = [call_size(case, w) for w in writes]
+    # Full calls: every write but the last, which carries what is left of the input.
+    full = writes[:-1] if len(writes) > 1 else writes
+    carried = [call_size(case, w) for w in full]
     typical = statistics.median(carried)
     polls = sum(1 for r in log if r["method"] == "GET")
     calls = len(log)
@@ -104,8 +112,10 @@ def measure(case: Case, records: int) -> dict[str, Any]:
         "unit": case.unit,
         "vendor_maximum_per_call": case.maximum,
         "write_calls": writes,
+        "full_calls": len(full),
         "carried_per_call_median": typical,
-        "items_per_write_call_median": statistics.median(w["items"] for w in writes),
+        "carried_per_full_call_min": min(carried),
+        "items_per_write_call_median": statistics.median(w["items"] for w in full),
         "percent_of_maximum": round(100 * typical / case.maximum, 1),
         "goal_percent": 100 * GOAL,
         "goal_met": typical >= GOAL * case.maximum,
@@ -143,20 +153,22 @@ def minimum_calls(case: Case, writes: list[dict[str, Any]], records: int) -> int
 
 
 def table(results: list[dict[str, Any]]) -> str:
-    """The README table."""
+    """The README table: per entity, full calls from the full-batch run, calls and times from the 100,000 run."""
     lines = [
-        "| entity | vendor max per call | carried per call (median) | records per call (median) | % of max | goal ≥ 95% "
-        "| calls for 100k (writes + polls + other) | fewest calls possible | time at target pacing | floor: calls / limit "
-        "| floor: fewest calls / limit |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| entity | vendor max per call | full calls measured (records in the run) | carried per full call (median) "
+        "| records per full call | % of max | goal ≥ 95% | calls for 100k (writes + polls + other) | fewest calls "
+        "possible | time at target pacing | floor: calls / limit | floor: fewest calls / limit |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
+        full = r.get("full_batch_run") or r
         unit = r["unit"]
         maximum = f"{r['vendor_maximum_per_call']:,} {unit}"
-        carried = f"{r['carried_per_call_median']:,.0f} {unit}"
+        carried = f"{full['carried_per_call_median']:,.0f} {unit}"
         lines.append(
-            f"| {r['entity']} | {maximum} | {carried} | {r['items_per_write_call_median']:,.0f} | "
-            f"{r['percent_of_maximum']}% | {'met' if r['goal_met'] else 'not met'} | "
+            f"| {r['entity']} | {maximum} | {full['full_calls']} ({full['records']:,}) | {carried} | "
+            f"{full['items_per_write_call_median']:,.0f} | {full['percent_of_maximum']}% | "
+            f"{'met' if full['goal_met'] else 'not met'} | "
             f"{r['calls_total']} ({r['calls_write']} + {r['calls_poll']} + {r['calls_other']}) | {r['calls_minimum']} | "
             f"{60 * r['minutes_at_target_pacing']:.1f} s at {r['vendor_limit_per_minute']}/min | "
             f"{60 * r['minutes_floor_calls_over_limit']:.1f} s | {60 * r['minutes_floor_minimum_calls']:.1f} s |"
@@ -170,7 +182,12 @@ def main() -> int:
     parser.add_argument("--records", type=int, default=100_000)
     args = parser.parse_args()
     state = common.machine_state()
-    results = [measure(case, args.records) for case in CASES]
+    results = []
+    for case in CASES:
+        result = measure(case, args.records)
+        if case.full_batch_records > args.records:
+            result["full_batch_run"] = measure(case, case.full_batch_records)
+        results.append(result)
     path = common.write_result("quota_efficiency", {"machine": state, "results": results})
     print(table(results))
     print(f"\nwritten to {path.relative_to(common.ROOT)}")
