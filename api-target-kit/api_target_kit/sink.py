@@ -147,7 +147,11 @@ class EntitySink(BatchSink):
         self.kit.report.received(self.stream_name)
         validator = self._validator
         failure = validator.take_failure(record) if isinstance(validator, EntityValidator) else None
-        missing = next((name for name in self.key_properties if name not in record), None)
+        missing = None
+        for name in self.key_properties:
+            if name not in record:
+                missing = name
+                break
         if failure is None and missing is None:
             return record
         self.kit.reject(

@@ -44,6 +44,8 @@ class ApiTarget(Target, abc.ABC):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._entity_sinks_created: list[EntitySink] = []
+        #: Streams whose records take the short path of `_process_record_message`, with their sink.
+        self._lean_sinks: dict[str, EntitySink] = {}
         super().__init__(*args, **kwargs)
         if isinstance(self.message_reader, SingerInputReader):
             self.message_reader.on_invalid_input = self._stop_on_invalid_input
@@ -142,17 +144,12 @@ class ApiTarget(Target, abc.ABC):
         stream with maps or flattening takes the SDK's own path.
         """
         stream_name = message_dict["stream"]
-        maps = self.mapper.stream_maps.get(stream_name) or []
-        only_map = maps[0] if len(maps) == 1 else None
-        sink = self._sinks_active.get(stream_name)
-        if not (
-            isinstance(sink, EntitySink)
-            and type(only_map) is SameRecordTransform
-            and not only_map.flattening_enabled
-            and only_map.stream_alias == stream_name
-        ):
-            super()._process_record_message(message_dict)
-            return
+        sink = self._lean_sinks.get(stream_name)
+        if sink is None or self._sinks_active.get(stream_name) is not sink:
+            sink = self._lean_sink(stream_name)
+            if sink is None:
+                super()._process_record_message(message_dict)
+                return
         record = message_dict["record"]
         context = sink._get_context(record)
         if VALUES_SENDABLE in message_dict and isinstance(sink._validator, EntityValidator):
@@ -168,6 +165,22 @@ class ApiTarget(Target, abc.ABC):
             )
             self.drain_one(sink)
         self._handle_max_record_age()
+
+    def _lean_sink(self, stream_name: str) -> EntitySink | None:
+        """The stream's sink if its records may take the short path (remembered), else None."""
+        maps = self.mapper.stream_maps.get(stream_name) or []
+        only_map = maps[0] if len(maps) == 1 else None
+        sink = self._sinks_active.get(stream_name)
+        if (
+            isinstance(sink, EntitySink)
+            and type(only_map) is SameRecordTransform
+            and not only_map.flattening_enabled
+            and only_map.stream_alias == stream_name
+        ):
+            self._lean_sinks[stream_name] = sink
+            return sink
+        self._lean_sinks.pop(stream_name, None)
+        return None
 
     def process_endofpipe(self) -> None:
         """Drain everything, then write the summary."""

@@ -41,6 +41,7 @@ class StagedImport:
         self.max_bytes = max_bytes
         self.columns: list[str] = [key_column]
         self._known = {key_column}
+        self._value_columns: tuple[str, ...] = ()  # the columns after the key
         self._lines = CsvLines()
         self.header = self._lines.line(self.columns)
         self._rows = bytearray()
@@ -68,11 +69,13 @@ class StagedImport:
 
     def add(self, key: str, key_text: str, body: dict[str, Any], record: dict[str, Any]) -> str | None:
         """Stage `body` (field id -> value) as the row of `key`; the reason if it cannot fit any file."""
-        for name in body:
-            if name not in self._known:
-                self._add_column(name)
+        if not body.keys() <= self._known:
+            for name in body:
+                if name not in self._known:
+                    self._add_column(name)
         get = body.get
-        cells = [key_text, *[csv_cell(get(name)) for name in self.columns[1:]]]
+        cells = [key_text]
+        cells += [csv_cell(get(name)) for name in self._value_columns]
         line = self._lines.line(cells)
         size = len(line)
         if len(self.header) + size > self.max_bytes:
@@ -106,6 +109,7 @@ class StagedImport:
     def _add_column(self, name: str) -> None:
         self._known.add(name)
         self.columns.append(name)
+        self._value_columns = tuple(self.columns[1:])
         self.header = self._lines.line(self.columns)
 
     # Size -----------------------------------------------------------------------------
