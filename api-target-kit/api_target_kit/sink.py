@@ -64,6 +64,8 @@ class EntitySink(BatchSink):
         self.kit: DeliveryKit = target.kit
         self.api_target = target
         super().__init__(target, stream_name, schema, key_properties)
+        #: The target's settings (the SDK's `config` property builds a new read-only view per call).
+        self._settings = self.config
         self.kit.report.tally(stream_name)
         target.register_entity_sink(self)
         skipping = bool(self.config.get("skip_unchanged")) and self.entity_key and not self.ledger_managed
@@ -220,7 +222,7 @@ class EntitySink(BatchSink):
 
     def setting(self, name: str, default: Any = None) -> Any:
         """A target setting, with `default` when unset."""
-        value = self.config.get(name)
+        value = self._settings.get(name)
         return default if value is None else value
 
     def refusal_reason(self, exc: VendorError) -> str:

@@ -35,8 +35,9 @@ class SubscribersSink(EcomailSink):
     def deliver(self, context: dict[str, Any]) -> None:
         """Upserts per list in bulk (or one by one), then deletes."""
         by_list: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        default_list = self.setting("list_id")
         for record in context.get("records", []):
-            list_id = self._list_id(record)
+            list_id = self._list_id(record, default_list)
             if list_id is not None:
                 by_list[list_id].append(record)
         for list_id, records in by_list.items():
@@ -46,11 +47,12 @@ class SubscribersSink(EcomailSink):
             else:
                 self._subscribe_bulk(list_id, records)
         erase = self.setting("delete_mode", "unsubscribe") == "erase"
-        deletes = [(None if erase else self._list_id(r), r) for r in context.get("deletes", [])]
+        deletes = [(None if erase else self._list_id(r, default_list), r) for r in context.get("deletes", [])]
         for_each_concurrently([d for d in deletes if erase or d[0] is not None], self._delete)
 
-    def _list_id(self, record: dict[str, Any]) -> str | None:
-        list_id = record.get("list_id") or self.setting("list_id")
+    def _list_id(self, record: dict[str, Any], default_list: Any) -> str | None:
+        """The record's list (else the `list_id` setting, `default_list`); None, and rejected, if neither."""
+        list_id = record.get("list_id") or default_list
         if list_id in (None, ""):
             self.reject(record, "no list to load into: field 'list_id' is empty and the list_id setting is not set")
             return None
