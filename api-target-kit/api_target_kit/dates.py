@@ -26,15 +26,23 @@ def parse_datetime(value: object) -> dt.datetime | None:
     elif isinstance(value, dt.date):
         parsed = dt.datetime(value.year, value.month, value.day)
     elif isinstance(value, str):
-        try:
-            parsed = dt.datetime.fromisoformat(value.strip())
-        except ValueError:
+        read = _read_text(value)
+        if read is None:
             return None
+        parsed = read
     else:
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.UTC)
     return parsed
+
+
+def _read_text(text: str) -> dt.datetime | None:
+    """Date-time text as the SDK reads it (`datetime.fromisoformat`, after trimming), or None."""
+    try:
+        return dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
 
 
 def to_utc_z(value: dt.datetime | str) -> str:
@@ -43,32 +51,22 @@ def to_utc_z(value: dt.datetime | str) -> str:
     Takes a `datetime` or date-time text (sinks get text already in this form as it came, see
     `EntitySink._parse_timestamps_in_record`); text that is not a date-time raises ValueError.
     """
-    if isinstance(value, str):
-        if is_canonical_utc(value):
-            return value
-        parsed = parse_datetime(value)
-        if parsed is None:
-            raise ValueError(f"not a date-time: {value!r}")
-        value = parsed
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(dt.UTC).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
+    text = utc_z_text(value)
+    if text is None:
+        raise ValueError(f"not a date-time: {value!r}")
+    return text
 
 
 def utc_z_text(value: object) -> str | None:
-    """`to_utc_z` of any value `parse_datetime` reads; None for anything else."""
+    """`to_utc_z` of any value `parse_datetime` reads (text already in that form as it is); else None."""
     if isinstance(value, str) and is_canonical_utc(value):
         return value
     parsed = parse_datetime(value)
-    return None if parsed is None else to_utc_z(parsed)
+    if parsed is None:
+        return None
+    return parsed.astimezone(dt.UTC).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
 
 
 def is_datetime_string(value: object) -> bool:
     """True for a string `parse_datetime` accepts (the `date-time` format check)."""
-    if type(value) is not str:
-        return isinstance(value, str) and parse_datetime(value) is not None
-    try:
-        dt.datetime.fromisoformat(value.strip())
-    except ValueError:
-        return False
-    return True
+    return isinstance(value, str) and _read_text(value) is not None

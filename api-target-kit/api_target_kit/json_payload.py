@@ -41,18 +41,16 @@ def dumps_bytes(value: Any) -> bytes:
     try:
         return orjson.dumps(value, default=json_default, option=_ORJSON_OPTIONS)
     except orjson.JSONEncodeError:
-        return canonical_bytes(value, sort_keys=False)
+        return _stdlib_text(value).encode()
 
 
-def canonical_bytes(value: Any, *, sort_keys: bool = True) -> bytes:
+def canonical_bytes(value: Any) -> bytes:
     """Compact JSON by the standard library, keys sorted: a stable text for digests.
 
     Digests kept in the sent ledger must not change with the encoder's version or its way of
     writing floats, so they keep the standard library's form.
     """
-    return json.dumps(
-        value, default=json_default, separators=(",", ":"), ensure_ascii=False, sort_keys=sort_keys
-    ).encode()
+    return _stdlib_text(value, sort_keys=True).encode()
 
 
 def dumps_text(value: Any) -> str:
@@ -60,4 +58,9 @@ def dumps_text(value: Any) -> str:
     try:
         return orjson.dumps(value, default=json_default, option=_ORJSON_OPTIONS).decode()
     except orjson.JSONEncodeError:
-        return json.dumps(value, default=json_default, separators=(",", ":"), ensure_ascii=False)
+        return _stdlib_text(value)
+
+
+def _stdlib_text(value: Any, *, sort_keys: bool = False) -> str:
+    """Compact JSON text by the standard library (what orjson refuses, and digests)."""
+    return json.dumps(value, default=json_default, separators=(",", ":"), ensure_ascii=False, sort_keys=sort_keys)

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 
 #: Marks the stand-in the SDK carries on for a record that was already rejected.
 REJECTED = "__rejected_by_api_target_kit__"
+#: The skip reason of a record a later one of the same `entity_key` replaced in its batch.
+SUPERSEDED = "superseded by a later record with the same key in the batch"
 
 
 class EntitySink(BatchSink):
@@ -175,7 +177,7 @@ class EntitySink(BatchSink):
             latest: dict[Any, dict[str, Any]] = context.setdefault("latest", {})
             key = self.key_of(record)
             if latest.pop(key, None) is not None:
-                self.kit.report.skipped(self.stream_name, "superseded by a later record with the same key in the batch")
+                self.kit.report.skipped(self.stream_name, SUPERSEDED)
             latest[key] = record
             return
         context.setdefault("deletes" if is_delete(record) else "records", []).append(record)

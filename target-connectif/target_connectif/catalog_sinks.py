@@ -15,13 +15,13 @@ from urllib.parse import quote
 from api_target_kit.concurrency import for_each_concurrently
 from api_target_kit.records import is_delete, vendor_fields
 from api_target_kit.sent_ledger import payload_digest
-from api_target_kit.sink import REJECTED
+from api_target_kit.sink import REJECTED, SUPERSEDED
 from api_target_kit.unchanged import SKIPPED as UNCHANGED_SKIPPED
 from target_connectif.base_sink import ConnectifSink
 from target_connectif.entities import CONTACT_RULES, CONTACTS, PRODUCT_RULES, PRODUCTS
 from target_connectif.import_api import ImportResult
 from target_connectif.payloads import contact_body, product_body, record_from_csv_row, unknown_product_fields
-from target_connectif.staged_import import SUPERSEDED, StagedImport, StagedUnchanged
+from target_connectif.staged_import import StagedImport, StagedUnchanged
 
 if TYPE_CHECKING:
     from target_connectif.target import TargetConnectif

@@ -30,9 +30,6 @@ from api_target_kit.unchanged import PREFIX, SkipUnchanged
 from target_connectif.import_api import CsvLines
 from target_connectif.payloads import csv_cell
 
-#: The kit's skip reason for a record a later one of the same key replaced in the batch.
-SUPERSEDED = "superseded by a later record with the same key in the batch"
-
 
 class StagedImport:
     """One batch's import file: encoded rows, the key of each, and the size the file will have."""
