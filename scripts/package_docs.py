@@ -174,7 +174,7 @@ def hub_definition(loader: Loader, about: Mapping[str, Any]) -> dict[str, Any]:
 def hub_yaml(loader: Loader, about: Mapping[str, Any]) -> str:
     """The text of ``loader``'s Hub definition file."""
     header = f"# Generated from `{loader.name} --about` by scripts/package_docs.py; do not edit by hand.\n"
-    body = yaml.safe_dump(hub_definition(loader, about), sort_keys=False, allow_unicode=True, width=100)
+    body: str = yaml.safe_dump(hub_definition(loader, about), sort_keys=False, allow_unicode=True, width=100)
     return header + body
 
 

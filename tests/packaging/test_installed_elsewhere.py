@@ -1,7 +1,8 @@
 """The built wheels in a Meltano project outside the repository: install, sandbox, pipeline, records arrive.
 
-One project in a temporary folder holds the three loaders, their plugin definitions taken from
-``hub/`` with ``pip_url: target-x --find-links <dist>``; one ``meltano install`` installs them. Each
+One project in a temporary folder holds the three loaders, added with ``meltano add --from-ref``
+from their Hub definitions (``hub/``), then given ``pip_url: target-x --find-links <dist>``; one
+``meltano install`` installs them. Each
 loader's sandbox is started from the console script its package installed, and a tiny extractor
 (a script printing a Singer file) feeds a ``meltano run`` into it. Nothing from the repository's
 source tree is importable there: cwd is the project, PYTHONPATH is unset, and the loaders' own
@@ -93,17 +94,9 @@ def _clean_env(project: Path) -> dict[str, str]:
     return env
 
 
-def _plugin_definition(case: Case, dist: Path) -> dict[str, Any]:
-    """The loader as Meltano Hub would add it, installed from the built wheels."""
-    definition = yaml.safe_load((ROOT / case.loader / "hub" / f"{case.loader}.yml").read_text())
-    keep = ("name", "namespace", "variant", "pip_url", "executable", "capabilities", "settings")
-    plugin = {key: definition[key] for key in keep}
-    plugin["pip_url"] = f"{case.loader} --find-links {dist}"
-    return plugin
-
-
-def _write_project(project: Path, dist: Path, ports: dict[str, int]) -> None:
-    extractors, loaders = [], []
+def _write_project(project: Path) -> None:
+    """A project with one tiny extractor per case and no loader yet."""
+    extractors = []
     for case in CASES:
         singer_file = project / f"{case.stream}.singer"
         singer_file.write_text("\n".join(case.singer_lines()) + "\n")
@@ -113,21 +106,27 @@ def _write_project(project: Path, dist: Path, ports: dict[str, int]) -> None:
         )
         script.chmod(0o755)
         extractors.append({"name": f"tap-{case.stream}", "namespace": f"tap_{case.stream}", "executable": str(script)})
-        loader = _plugin_definition(case, dist)
-        loader["config"] = {
-            "api_url": f"http://127.0.0.1:{ports[case.loader]}" + ("/v1" if case.loader == "target-rfmcube" else ""),
-            "quota_backend_url": "none",
-            "summary_path": str(project / f"{case.loader}-summary.json"),
-            **case.config,
-        }
-        loaders.append(loader)
     meltano_yml = {
         "project_id": str(uuid.uuid4()),
         "send_anonymous_usage_stats": False,
         "default_environment": "dev",
         "environments": [{"name": "dev"}],
-        "plugins": {"extractors": extractors, "loaders": loaders},
+        "plugins": {"extractors": extractors},
     }
+    (project / "meltano.yml").write_text(yaml.safe_dump(meltano_yml, sort_keys=False))
+
+
+def _install_from_wheels(project: Path, dist: Path) -> None:
+    """Point each loader Meltano added from its Hub definition at the wheels, and give it its settings."""
+    meltano_yml = yaml.safe_load((project / "meltano.yml").read_text())
+    for loader in meltano_yml["plugins"]["loaders"]:
+        (case,) = [case for case in CASES if case.loader == loader["name"]]
+        loader["pip_url"] = f"{case.loader} --find-links {dist}"
+        loader["config"] = {
+            "quota_backend_url": "none",
+            "summary_path": str(project / f"{case.loader}-summary.json"),
+            **case.config,
+        }
     (project / "meltano.yml").write_text(yaml.safe_dump(meltano_yml, sort_keys=False))
 
 
@@ -170,20 +169,26 @@ def _meltano(project: Path, env: dict[str, str], *args: str, timeout: float = 30
 
 @pytest.fixture(scope="module")
 def project(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A Meltano project outside the repository with the three loaders installed from the wheels."""
+    """A Meltano project outside the repository: the three loaders added from hub/, installed from the wheels."""
     project = tmp_path_factory.mktemp("meltano-elsewhere")
     assert not project.resolve().is_relative_to(ROOT)
     (project / "home").mkdir()
-    # The sandboxes' ports are only known once they run, which needs the installed plugins: install
-    # with placeholder URLs first, then rewrite meltano.yml with the real ports.
-    _write_project(project, dist, {case.loader: 9 for case in CASES})
-    done = _meltano(project, _clean_env(project), "install", timeout=900)
+    _write_project(project)
+    env = _clean_env(project)
+    for case in CASES:
+        hub_file = ROOT / case.loader / "hub" / f"{case.loader}.yml"
+        done = _meltano(
+            project, env, "add", "--plugin-type", "loader", case.loader, "--from-ref", str(hub_file), "--no-install"
+        )
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    _install_from_wheels(project, dist)
+    done = _meltano(project, env, "install", timeout=900)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return project
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.loader for case in CASES])
-def test_loader_installed_from_wheel_delivers_into_its_packaged_sandbox(case: Case, project: Path, dist: Path) -> None:
+def test_loader_installed_from_wheel_delivers_into_its_packaged_sandbox(case: Case, project: Path) -> None:
     env = _clean_env(project)
     venv = project / ".meltano" / "loaders" / case.loader / "venv"
     where = subprocess.run(
@@ -201,10 +206,9 @@ def test_loader_installed_from_wheel_delivers_into_its_packaged_sandbox(case: Ca
     for path in where.stdout.split():
         assert Path(path).resolve().is_relative_to(venv.resolve()), path
     with _sandbox(case, project, env) as port:
-        _write_project(project, dist, {other.loader: port for other in CASES})
-        done = _meltano(
-            project, {**env, f"{case.module.upper()}_API_KEY": KEY}, "run", f"tap-{case.stream}", case.loader
-        )
+        url = f"http://127.0.0.1:{port}" + ("/v1" if case.loader == "target-rfmcube" else "")
+        settings = {f"{case.module.upper()}_API_KEY": KEY, f"{case.module.upper()}_API_URL": url}
+        done = _meltano(project, {**env, **settings}, "run", f"tap-{case.stream}", case.loader)
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/_sandbox/data", timeout=10) as response:
             held = response.read().decode()
