@@ -27,6 +27,14 @@ from packaging.requirements import Requirement
 from .conftest import PACKAGES, ROOT
 
 TARGETS = [name for name in PACKAGES if name.startswith("target-")]
+#: What Meltano Hub's loader definitions may hold (its plugin-definition schema), and its setting kinds.
+HUB_REQUIRED = {"name", "namespace", "variant", "label"}
+HUB_KEYS = HUB_REQUIRED | {
+    "description", "pip_url", "executable", "capabilities", "settings", "settings_group_validation",
+    "keywords", "maintenance_status", "repo", "docs", "logo_url", "domain_url", "usage", "settings_preamble",
+}  # fmt: skip
+HUB_SETTING_KEYS = {"name", "kind", "label", "description", "value", "options", "sensitive", "hidden", "documentation"}
+HUB_KINDS = {"string", "integer", "decimal", "boolean", "date_iso8601", "email", "file", "options", "object", "array"}
 
 
 def _pyproject(package: str) -> dict[str, Any]:
@@ -69,6 +77,9 @@ def test_generated_readme_tables_and_hub_definitions_are_current() -> None:
 @pytest.mark.parametrize("target", TARGETS)
 def test_hub_definition_says_what_about_says(target: str) -> None:
     about, hub = _about(target), _hub(target)
+    assert HUB_REQUIRED <= set(hub) <= HUB_KEYS, set(hub) ^ HUB_KEYS
+    for setting in hub["settings"]:
+        assert set(setting) <= HUB_SETTING_KEYS and setting["kind"] in HUB_KINDS, setting
     assert (hub["name"], hub["executable"], hub["pip_url"]) == (target, target, target)
     assert hub["namespace"] == target.replace("-", "_")
     assert hub["variant"] and hub["label"] and hub["description"] == about["description"]
