@@ -14,8 +14,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ["api-target-kit", "target-rfmcube", "target-ecomail", "target-connectif"]
-#: py-spy: the CPU profiles of bench/cpu_per_record.py.
-TEST_TOOLS = ["pytest==9.2.0", "mypy==2.4.1", "ruff==0.17.6", "types-requests", "py-spy==0.4.3"]
+TEST_TOOLS = [
+    "pytest==9.2.0",
+    "mypy==2.4.1",
+    "ruff==0.17.6",
+    "types-requests",
+    # py-spy: the CPU profiles of bench/cpu_per_record.py.
+    "py-spy==0.4.3",
+    # build: the wheels and sdists of scripts/build.sh (tests/packaging installs them).
+    "build==1.6.1",
+]
 MELTANO = "meltano==4.4.1"
 
 
