@@ -324,6 +324,9 @@ def test_kill_9_while_creates_wait_for_slots_leaves_only_the_one_in_flight_to_ch
     sandbox.core.process = process  # type: ignore[method-assign]
     assert code == -signal.SIGKILL, live.stderr[-3000:]
     lost = taken[-1]
+    wait_until_answered(sandbox)
+    before_rerun = len(sandbox.snapshot()[stored])
+    assert before_rerun == TAKEN_BEFORE_KILL, "the kill came while the others waited for their slots"
 
     rerun = run_target(
         target.vendor.module,
@@ -359,7 +362,7 @@ def test_kill_9_while_creates_wait_for_slots_leaves_only_the_one_in_flight_to_ch
         "stream": stream,
         "calls": QUEUED_CALLS,
         "taken_before_kill": TAKEN_BEFORE_KILL,
-        "never_sent": QUEUED_CALLS - TAKEN_BEFORE_KILL,
+        "never_sent": QUEUED_CALLS - before_rerun,
         "rerun_sent": sent,
         "rerun_checks": checks,
         "rerun_rejected_to_check": len(rejected),
