@@ -212,8 +212,8 @@ class RunReport:
         which = ", ".join(f"{count} {stream} record{'s' if count != 1 else ''}" for stream, count in counts)
         return (
             f"Needs attention: {which} rejected because {'they' if total != 1 else 'it'} may already have reached "
-            "the vendor (an earlier run was interrupted, or an answer was lost); they are not sent again, so that "
-            "nothing runs twice. "
+            "the vendor (an earlier run was interrupted, or an answer was lost); such records are not sent again, "
+            "so that nothing runs twice. "
             f"Check at the vendor whether {'each' if total != 1 else 'it'} ran, and replay from {self.rejects_path} "
             "only what did not."
         )
