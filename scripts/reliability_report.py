@@ -110,6 +110,26 @@ def sigterm_text(crash: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
+#: The crash-resume case of a kill -9 while per-record creates wait for their rate-limit slots.
+QUEUED_KILL = "kill_9_while_creates_wait_for_slots"
+
+
+def queued_kill_row(kill: dict[str, Any]) -> str:
+    """The row of `QUEUED_KILL`: what the rerun did with the calls that never left and the one in flight."""
+    in_flight = (
+        f"looked up ({kill['rerun_checks']} call), not sent again"
+        if kill["rerun_checks"]
+        else f"rejected for checking ({kill['rerun_rejected_to_check']})"
+    )
+    return (
+        f"| kill -9 while {kill['never_sent']} of {kill['calls']} {kill['stream']} calls wait for rate-limit slots "
+        f"and the answer to the {kill['taken_before_kill']}th the vendor took is lost | rerun of the same input "
+        f"| the {kill['never_sent']} never sent: sent by the rerun; the one in flight: {in_flight}; exit "
+        f"{kill['rerun_exit_code']}, status {kill['rerun_status']}; {kill['missing']} missing, "
+        f"{kill['created_twice']} created twice |"
+    )
+
+
 def summary_table(figures: dict[str, dict[str, Any]], corpus: dict[str, str]) -> list[str]:
     """One row per target."""
     lines = [
@@ -177,7 +197,7 @@ def target_section(target: str, found: dict[str, Any]) -> list[str]:
     crash = found.get("crash-resume", {})
     if crash:
         lines += ["", "| crash | then | result |", "|---|---|---|"]
-        kills = {k: v for k, v in crash.items() if k.startswith("kill_9")}
+        kills = {k: v for k, v in crash.items() if k.startswith("kill_9") and k != QUEUED_KILL}
         for name, kill in kills.items():
             how = (
                 f"mid-run ({kill['records']:,} records, light faults)"
@@ -190,6 +210,8 @@ def target_section(target: str, found: dict[str, Any]) -> list[str]:
                 f"{f', checking {checks}' if checks else ''} | {kill['records_missing']} missing, "
                 f"{kill['duplicates']} duplicated, events twice: {kill['at_least_once_repeats']} |"
             )
+        if QUEUED_KILL in crash:
+            lines.append(queued_kill_row(crash[QUEUED_KILL]))
         for moment, result in crash.get("sigterm", {}).items():
             lines.append(
                 f"| SIGTERM {moment.replace('_', ' ')} | exit {result['exit_code']}; rerun from STATE "
@@ -227,7 +249,8 @@ def render(folder: Path) -> str:
         "sandbox answering 20% of the calls with 429, 5% with 500/502/503, dropping 2% of the connections "
         "(half before, half after processing) and stalling a few calls for 10 s against a 3 s request "
         "timeout; the three soaks run at the same time. Crash-resume: `kill -9` mid-run (and right after "
-        "the vendor took a create, before it answered), and SIGTERM during a held call, during an import "
+        "the vendor took a create, before it answered, and while per-record creates wait for their "
+        "rate-limit slots), and SIGTERM during a held call, during an import "
         "poll and between batches, each followed by a rerun from the last STATE emitted, as meltano does. "
         "The SDK 0.54 emits STATE only on a full drain (every 5 minutes, at the end, on SIGTERM): the "
         "crash-resume and vendor-failure runs have it drain every second (`soak_inputs.DRAIN_RUNNER`), so "

@@ -2,10 +2,12 @@
 
 Re-sending an event records it twice; re-sending an automation trigger runs it again. The
 target's sent ledger keeps, per entity, the key of every action (the stream's key properties,
-or else the content of the call): pending before the call, confirmed right after the vendor
-answered. A rerun or a replay after a crash sends only what was never confirmed. An action
+or else the content of the call): pending once the call has its rate-limit slot and is about to
+leave, confirmed right after the vendor answered (an action still waiting for its slot is not
+marked, so a rerun after a crash sends it as new). A rerun or a replay after a crash sends only what was never confirmed. An action
 left pending (its answer lost, or the process killed) is sent again when the sink allows it
-(`resend_when_unknown`, at least once), else rejected with what to check (at most once).
+(`resend_when_unknown`, at least once), else rejected with what to check (at most once); such a
+reject makes the run end `needs_attention` (see `RunReport.outcome_unknown`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any, ClassVar
 
 from api_target_kit.concurrency import for_each_concurrently
 from api_target_kit.errors import OutcomeUnknownError
-from api_target_kit.sent_ledger import payload_digest
+from api_target_kit.sent_ledger import PendingMark, payload_digest
 from api_target_kit.sink import EntitySink
 
 ALREADY_SENT = "already confirmed by the vendor in an earlier run (an action is sent once)"
@@ -77,7 +79,9 @@ class ActionSink(EntitySink):
             elif action.key in interrupted and not self.resend_when_unknown:
                 ledger.forget(self.entity, [action.key])  # handed to the operator through the rejects file
                 self.reject(
-                    action.record, UNKNOWN_OUTCOME.format(what="an earlier run was interrupted after sending it")
+                    action.record,
+                    UNKNOWN_OUTCOME.format(what="an earlier run was interrupted after sending it"),
+                    outcome_unknown=True,
                 )
             else:
                 if action.key in interrupted:
@@ -94,12 +98,12 @@ class ActionSink(EntitySink):
             return
         ledger = self.api_target.ledger
         digest = payload_digest(action.body)
-        ledger.intend(self.entity, {action.key: digest})
+        mark = PendingMark(ledger, self.entity, {action.key: digest})
         try:
-            sent = self.send_or_reject(action.record, lambda: self._post(action))
+            sent = self.send_or_reject(action.record, lambda: self._post(action, mark))
         except OutcomeUnknownError as exc:
             ledger.forget(self.entity, [action.key])  # handed to the operator through the rejects file
-            self.reject(action.record, UNKNOWN_OUTCOME.format(what=exc))
+            self.reject(action.record, UNKNOWN_OUTCOME.format(what=exc), outcome_unknown=True)
             return
         if sent:
             ledger.confirm(self.entity, {action.key: digest})
@@ -107,11 +111,11 @@ class ActionSink(EntitySink):
         else:
             ledger.forget(self.entity, [action.key])
 
-    def _post(self, action: Action) -> None:
+    def _post(self, action: Action, mark: PendingMark) -> None:
         while True:
             try:
                 self.kit.client.request(
-                    "POST", action.path, json_body=action.body, idempotent=False, endpoint=self.endpoint
+                    "POST", action.path, json_body=action.body, idempotent=False, endpoint=self.endpoint, mark=mark
                 )
                 return
             except OutcomeUnknownError:

@@ -112,11 +112,18 @@ class DeliveryKit:
         record: dict[str, Any],
         reason: str,
         key_properties: list[str] | None = None,
+        *,
+        outcome_unknown: bool = False,
     ) -> None:
-        """Write `record` to the rejects file and count it."""
+        """Write `record` to the rejects file and count it.
+
+        `outcome_unknown`: the record may have reached the vendor (see `RunReport.outcome_unknown`).
+        """
         reason = self.redact(reason)
         self.rejects.write(stream, schema, record, reason, key_properties)
         self.report.rejected(stream, _reason_group(reason))
+        if outcome_unknown:
+            self.report.outcome_unknown(stream)
         self.logger.warning("Rejected a %s record: %s", stream, reason)
 
     def check_reject_limit(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import backoff
 import requests
@@ -34,6 +34,16 @@ from api_target_kit.secrets import SecretRedactor
 MAX_BODY_CHARS = 2000
 
 
+class SendMark(Protocol):
+    """Told when an unsafe call is about to leave, and when an attempt did not arrive (see `sent_ledger.PendingMark`)."""
+
+    def sending(self) -> None:
+        """The attempt has its rate-limit slot and is about to be sent."""
+
+    def not_sent(self) -> None:
+        """The attempt was answered with an error, or failed before anything was sent."""
+
+
 class ApiClient:
     """Sends requests to one vendor account, within its rate limit, retrying faults.
 
@@ -43,6 +53,9 @@ class ApiClient:
       honouring `Retry-After` (or, on a 429 without it, `X-RateLimit-Reset`);
     - a call sent with `idempotent=False` is not repeated after a failure that may have
       happened after the vendor received it: `OutcomeUnknownError` lets the caller check;
+    - a `mark` (`SendMark`) is told, on every attempt, when the call has its slot and is about
+      to leave, and when the attempt did not arrive (so a call that never left is never
+      recorded as possibly sent);
     - 401/403 raise `AuthenticationError` at once ("check api_key", never the key);
     - any other status >= 400 raises `VendorError` with the status and body, unless the
       caller listed it in `ok_statuses`.
@@ -93,12 +106,14 @@ class ApiClient:
         ok_statuses: Collection[int] = (),
         endpoint: str | None = None,
         idempotent: bool = True,
+        mark: SendMark | None = None,
     ) -> requests.Response:
         """Send one logical request (retried as needed) and return the final response.
 
         `files` sends a multipart form (with `data` as its plain fields). With
         `idempotent=False` a timeout or a connection dropped after sending raises
-        `OutcomeUnknownError` instead of sending again.
+        `OutcomeUnknownError` instead of sending again. `mark` is told when each attempt
+        leaves (after its rate-limit slot) and when one did not arrive.
         """
         label = endpoint or path
         if json_body is not None:  # encoded once, by orjson (requests' `json=` is several times slower)
@@ -114,7 +129,7 @@ class ApiClient:
             base_seconds=self._backoff_base,
         )(self._attempt)
         try:
-            return send(method, path, _Body(data, files, params, headers), ok_statuses, label, idempotent)
+            return send(method, path, _Body(data, files, params, headers, mark), ok_statuses, label, idempotent)
         except RetryableError as exc:
             raise RetriesExhaustedError(
                 f"{self.vendor} {method} {label}: gave up after {self.max_retries + 1} attempts; "
@@ -135,6 +150,8 @@ class ApiClient:
         idempotent: bool,
     ) -> requests.Response:
         self.limiter.acquire()
+        if body.mark is not None:
+            body.mark.sending()
         self.stats.count_call(label)
         try:
             response = self.session.request(
@@ -149,6 +166,7 @@ class ApiClient:
                 allow_redirects=False,
             )
         except requests.exceptions.SSLError as exc:
+            _not_sent(body)  # the handshake failed: nothing of the request was sent
             raise DeliveryError(
                 f"{self.vendor} {method} {label}: TLS certificate verification failed ({_tls_reason(exc)}). "
                 "Verification is always on: fix the server's certificate or the CA bundle, or use the vendor's "
@@ -162,6 +180,8 @@ class ApiClient:
                 raise OutcomeUnknownError(
                     f"{self.vendor} {description}; the request may have been received, so it is not repeated blindly"
                 ) from None
+            if not may_have_been_received(exc):
+                _not_sent(body)
             raise RetryableError(description) from None
         self._observe_budget(response)
         status = response.status_code
@@ -173,6 +193,7 @@ class ApiClient:
             )
         if status < 400 or status in ok_statuses:
             return response
+        _not_sent(body)  # refused (4xx), or failed (5xx: sent again as a call that was not taken)
         text = self._redact(response.text)[:MAX_BODY_CHARS]  # redact first: a cut key would not match
         if is_retryable_status(status):
             retry_after = parse_retry_after(response.headers)
@@ -221,6 +242,13 @@ class _Body:
     files: Mapping[str, tuple[str, bytes, str]] | None
     params: Mapping[str, str] | None
     headers: Mapping[str, str] | None
+    mark: SendMark | None = None
+
+
+def _not_sent(body: _Body) -> None:
+    """Tell the call's mark, if any, that this attempt did not arrive."""
+    if body.mark is not None:
+        body.mark.not_sent()
 
 
 def may_have_been_received(exc: BaseException) -> bool:

@@ -5,14 +5,17 @@ out evenly spaced at `max_requests_per_minute`, less a small headroom, so a run 
 bursts past the vendor's per-minute limit however many sink threads are draining.
 
 Where the vendor reports what is left of a budget it shares with other integrations
-(Connectif's `X-RateLimit-Remaining` / `X-RateLimit-Reset`), `observe_budget` stretches the
-spacing so that the calls left last until the window resets.
+(Connectif's `X-RateLimit-Remaining` / `X-RateLimit-Reset`), `observe_budget` spreads the
+calls left from now to the reset; callers already waiting are moved with every new answer (a
+fuller budget brings them forward), and at the reset our own pace applies again.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Protocol
 
@@ -37,7 +40,14 @@ class SharedBudget(Protocol):
 
 
 class RateLimiter:
-    """Thread-safe pacer: at most `max_requests_per_minute`, evenly spaced."""
+    """Thread-safe pacer: at most `max_requests_per_minute`, evenly spaced, first come first served.
+
+    Callers queue in arrival order. A caller's slot is worked out from the last slot given
+    out (not from slots other waiters were promised), and again whenever what it depends on
+    changes: a slot given out, a hold-off, a budget the vendor reports. So a fuller budget or
+    the end of a budget window brings the waiting callers forward at once, and a hold-off
+    pushes them back.
+    """
 
     def __init__(
         self,
@@ -45,82 +55,117 @@ class RateLimiter:
         *,
         headroom: float = HEADROOM,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         shared: SharedBudget | None = None,
     ) -> None:
+        """Pace at `max_requests_per_minute` less `headroom`.
+
+        `clock` and `sleep` are for tests (a fake clock); by default a waiting caller sleeps on
+        a condition, so that a change in the schedule wakes it early.
+        """
         if max_requests_per_minute <= 0:
             raise ValueError("max_requests_per_minute must be positive")
         self.max_requests_per_minute = max_requests_per_minute
         self.interval = 60.0 / (max_requests_per_minute * (1.0 - headroom))
         self._clock = clock
         self._sleep = sleep
-        self._lock = threading.Lock()
-        self._next_slot = 0.0
-        self._last_slot = 0.0
+        self._changed = threading.Condition(threading.Lock())
+        #: Callers waiting for a slot, first come first served.
+        self._queue: deque[object] = deque()
+        self._last_granted = -math.inf
+        #: While the vendor's reported budget lasts (until its window resets), at most one call
+        #: every `_budget_interval` seconds.
         self._budget_interval = 0.0
-        self._budget_until = 0.0
-        #: Until when the vendor told us to send nothing (a 429, no budget left): a caller that
-        #: was already sleeping toward a slot before then takes a new one.
-        self._held_until = 0.0
+        self._budget_until = -math.inf
+        #: Until when the vendor told us to send nothing (a 429, no budget left).
+        self._held_until = -math.inf
         self.waited_seconds = 0.0
         self.granted = 0
         #: The account's budget shared with other processes and hosts, taken after our own pacing.
         self.shared = shared
 
     def acquire(self) -> float:
-        """Block until this caller's slot comes; return the seconds waited.
-
-        If the vendor said to hold off while the caller slept toward its slot (a 429, no budget
-        left) and the slot falls in that time, it is given up and a later one taken.
-        """
-        waited = 0.0
-        while True:
-            with self._lock:
-                now = self._clock()
-                slot = max(now, self._next_slot)
-                spacing = self.interval
-                if slot < self._budget_until:
-                    spacing = max(spacing, self._budget_interval)
-                self._next_slot = slot + spacing
-                self._last_slot = slot
-            if slot > now:
-                self._sleep(slot - now)
-                waited += slot - now
-            with self._lock:
-                if slot >= self._held_until:
-                    self.waited_seconds += waited
-                    self.granted += 1
-                    break
+        """Block until this caller's slot comes; return the seconds waited."""
+        me = object()
+        with self._changed:
+            self._queue.append(me)
+            try:
+                granted_at, waited = self._wait_for_turn(me)
+            except BaseException:
+                self._queue.remove(me)
+                self._changed.notify_all()
+                raise
+            self._queue.popleft()
+            self._last_granted = granted_at
+            self.granted += 1
+            self.waited_seconds += waited
+            self._changed.notify_all()
         if self.shared is not None:
             waited += self.shared.acquire()
         return waited
 
+    def _wait_for_turn(self, me: object) -> tuple[float, float]:
+        """Wait (lock held) until `me` is first in the queue and its slot has come: `(slot, waited)`."""
+        started = reached = self._clock()
+        while True:
+            now = self._clock()
+            reached = max(reached, now)
+            slot = self._slot(self._queue.index(me), now)
+            if slot <= reached:
+                if self._queue[0] is me:
+                    return slot, max(slot - started, 0.0)
+                self._changed.wait()  # the callers ahead take their slots first
+            elif self._sleep is None:
+                if not self._changed.wait(slot - reached):
+                    reached = slot  # nothing changed: the slot has come
+            else:
+                self._changed.release()
+                try:
+                    self._sleep(slot - reached)
+                finally:
+                    self._changed.acquire()
+                reached = slot
+
+    def _slot(self, position: int, now: float) -> float:
+        """The slot of the caller at `position` in the queue, as things stand at `now` (lock held)."""
+        slot = max(now, self._after(self._last_granted), self._held_until)
+        for _ in range(position):
+            slot = max(self._after(slot), self._held_until)
+        return slot
+
+    def _after(self, slot: float) -> float:
+        """The earliest slot after one at `slot`: our own pace, and the vendor's budget until it resets."""
+        following = slot + self.interval
+        if slot < self._budget_until:
+            following = max(following, min(slot + self._budget_interval, self._budget_until))
+        return following
+
     def hold_off(self, seconds: float) -> None:
-        """Give out no slot for `seconds` from now (the vendor said to wait, e.g. 429)."""
-        with self._lock:
-            self._hold_until(self._clock() + seconds)
+        """Give out no slot for `seconds` from now (the vendor said to wait, e.g. 429).
+
+        Callers already waiting for a slot before then wait for a later one.
+        """
+        with self._changed:
+            self._held_until = max(self._held_until, self._clock() + seconds)
+            self._changed.notify_all()
 
     def observe_budget(self, remaining: int, reset_in_seconds: float) -> None:
         """The vendor says `remaining` calls are left until its window resets in `reset_in_seconds`.
 
-        Spread what is left (less `BUDGET_RESERVE`) over the time to the reset; with nothing
-        left, give out no slot before the reset.
+        What is left (less `BUDGET_RESERVE`) is spread from now to the reset; with nothing
+        left, no slot is given out before the reset. A later answer replaces the spread, so a
+        fuller budget brings the waiting callers forward; at the reset our own pace applies again.
         """
         reset_in_seconds = max(reset_in_seconds, 0.0)
         usable = remaining - BUDGET_RESERVE
-        with self._lock:
+        with self._changed:
             now = self._clock()
             if usable <= 0:
-                self._hold_until(now + reset_in_seconds)
-                return
-            self._budget_interval = reset_in_seconds / usable
-            self._budget_until = now + reset_in_seconds
-            self._next_slot = max(self._next_slot, self._last_slot + self._budget_interval)
-
-    def _hold_until(self, at: float) -> None:
-        """No slot before `at` (lock held), not even one a caller is already sleeping toward."""
-        self._next_slot = max(self._next_slot, at)
-        self._held_until = max(self._held_until, at)
+                self._held_until = max(self._held_until, now + reset_in_seconds)
+            else:
+                self._budget_interval = reset_in_seconds / usable
+                self._budget_until = now + reset_in_seconds
+            self._changed.notify_all()
 
     def seconds_for(self, calls: int) -> float:
         """How long `calls` requests take at this pace."""

@@ -15,6 +15,9 @@ from typing import Any
 from api_target_kit.api_stats import ApiStats
 from api_target_kit.rate_limit import RateLimiter
 
+#: The status of a run that delivered what it could but rejected records whose outcome is unknown.
+NEEDS_ATTENTION = "needs_attention"
+
 
 @dataclass
 class StreamTally:
@@ -72,6 +75,8 @@ class RunReport:
         self.details: dict[str, Any] = {}
         self.status = "running"
         self.error: str | None = None
+        #: Per stream, rejected records that may have reached the vendor (see `outcome_unknown`).
+        self.unknown_outcomes: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._finished = False
 
@@ -114,6 +119,15 @@ class RunReport:
         with self._lock:
             self._tally(stream).rejected[reason] += count
 
+    def outcome_unknown(self, stream: str, count: int = 1) -> None:
+        """Rejected records that may have reached the vendor (a run interrupted, an answer lost).
+
+        They are not sent again, so that an action cannot run twice; someone has to check at
+        the vendor, so a run that otherwise succeeded ends `needs_attention`.
+        """
+        with self._lock:
+            self.unknown_outcomes[stream] += count
+
     def warn(self, stream: str, kind: str, count: int = 1) -> None:
         """Records delivered with a data-quality warning."""
         with self._lock:
@@ -138,6 +152,7 @@ class RunReport:
         with self._lock:
             streams = {name: tally.as_dict() for name, tally in sorted(self.streams.items())}
             details = dict(self.details)
+            unknown = dict(sorted(self.unknown_outcomes.items()))
         return {
             "target": self.target_name,
             "status": self.status,
@@ -156,6 +171,7 @@ class RunReport:
                 **self._shared_quota(),
             },
             "rejects_path": self.rejects_path,
+            "needs_attention": unknown,
             **details,
         }
 
@@ -166,11 +182,17 @@ class RunReport:
         return {"shared_quota": shared.describe(), "seconds_waited_shared_quota": round(shared.waited_seconds, 3)}
 
     def finish(self, status: str, error: str | None = None) -> dict[str, Any]:
-        """Log the summary and write `summary_path` (once; a later call changes nothing)."""
+        """Log the summary and write `summary_path` (once; a later call changes nothing).
+
+        A run that `succeeded` but rejected records whose outcome is unknown ends
+        `needs_attention` (still exit 0), and its last log line says what to check.
+        """
         with self._lock:
             if self._finished:
                 return {}
             self._finished = True
+            if status == "succeeded" and self.unknown_outcomes:
+                status = NEEDS_ATTENTION
             self.status = status
             self.error = error
         summary = self.summary()
@@ -178,7 +200,23 @@ class RunReport:
         if self.summary_path is not None:
             self.summary_path.parent.mkdir(parents=True, exist_ok=True)
             self.summary_path.write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        if status == NEEDS_ATTENTION:
+            self.logger.warning(self.attention_line())
         return summary
+
+    def attention_line(self) -> str:
+        """What to check after a run whose rejects include records that may have reached the vendor."""
+        with self._lock:
+            counts = sorted(self.unknown_outcomes.items())
+        total = sum(count for _, count in counts)
+        which = ", ".join(f"{count} {stream} record{'s' if count != 1 else ''}" for stream, count in counts)
+        return (
+            f"Needs attention: {which} rejected because {'they' if total != 1 else 'it'} may already have reached "
+            "the vendor (an earlier run was interrupted, or an answer was lost); such records are not sent again, "
+            "so that nothing runs twice. "
+            f"Check at the vendor whether {'each' if total != 1 else 'it'} ran, and replay from {self.rejects_path} "
+            "only what did not."
+        )
 
     # Progress -----------------------------------------------------------------------
 

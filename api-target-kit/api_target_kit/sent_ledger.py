@@ -2,8 +2,8 @@
 
 Some vendor calls are actions, not upserts: re-sending them creates a second order, a second
 event, a second automation run. The ledger remembers, per entity and key, a digest of the
-payload the vendor confirmed. Before such a call the key is written as *pending*; once the
-vendor confirmed, as *confirmed*. So after a crash (even `kill -9` between the vendor's answer
+payload the vendor confirmed. When such a call is about to leave (its rate-limit slot granted,
+see `PendingMark`) the key is written as *pending*; once the vendor confirmed, as *confirmed*. So after a crash (even `kill -9` between the vendor's answer
 and our write) the next run knows which calls may have arrived: their keys are still pending,
 and the sink checks at the vendor (or, where it cannot, says so) instead of sending blindly.
 SQLite, one file per target, shared by its sinks.
@@ -58,6 +58,14 @@ class SentLedger:
             digests,
             PENDING,
         )
+
+    def withdraw(self, entity: str, keys: Iterable[str]) -> None:
+        """Drop the pending marks of calls that did not arrive after all (confirmed keys stay)."""
+        with self._lock:
+            self._db.executemany(
+                "DELETE FROM sent WHERE entity = ? AND key = ? AND state = ?", [(entity, key, PENDING) for key in keys]
+            )
+            self._db.commit()
 
     def confirm(self, entity: str, digests: Mapping[str, str]) -> None:
         """Record payloads the vendor confirmed (call only after it did)."""
@@ -114,3 +122,27 @@ class SentLedger:
         with self._lock:
             self._db.executemany(statement, [(entity, key, digest, state, now) for key, digest in digests.items()])
             self._db.commit()
+
+
+class PendingMark:
+    """The pending marks of one unsafe create, written when the call is about to leave.
+
+    Passed to `ApiClient.request(..., mark=...)`: `sending` runs once the call has its
+    rate-limit slot, right before the bytes go out (each attempt), and `not_sent` when an
+    attempt was answered with an error or failed before anything was sent (the call will be
+    sent again, or the run stops). A call that never left therefore leaves no pending mark, and
+    a rerun after a crash sends it as new.
+    """
+
+    def __init__(self, ledger: SentLedger, entity: str, digests: Mapping[str, str]) -> None:
+        self.ledger = ledger
+        self.entity = entity
+        self.digests = dict(digests)
+
+    def sending(self) -> None:
+        """The call is about to leave: mark its keys pending."""
+        self.ledger.intend(self.entity, self.digests)
+
+    def not_sent(self) -> None:
+        """The attempt did not arrive: drop the pending marks (keys already confirmed stay)."""
+        self.ledger.withdraw(self.entity, self.digests)

@@ -242,12 +242,21 @@ class EntitySink(BatchSink):
             return False
         return True
 
-    def reject(self, record: dict[str, Any], reason: str) -> None:
-        """Write a record of this stream to the rejects file with `reason`."""
+    def reject(self, record: dict[str, Any], reason: str, *, outcome_unknown: bool = False) -> None:
+        """Write a record of this stream to the rejects file with `reason`.
+
+        `outcome_unknown`: it may have reached the vendor and is not sent again (the run ends
+        `needs_attention`).
+        """
         if self.unchanged.enabled:
             self.unchanged.refused(self.record_key(record))
         self.kit.reject(
-            self.stream_name, self.original_schema, as_source_record(record), reason, list(self.key_properties)
+            self.stream_name,
+            self.original_schema,
+            as_source_record(record),
+            reason,
+            list(self.key_properties),
+            outcome_unknown=outcome_unknown,
         )
 
     @contextmanager

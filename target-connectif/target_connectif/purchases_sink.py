@@ -7,7 +7,7 @@ Re-posting a `purchaseId` is assumed to create a duplicate (vendors/connectif.md
 - after a timeout or a dropped connection, `GET /purchases/purchase-id/{id}` decides whether
   the POST arrived before it is sent again, once it can no longer be landing late
   (`late_arrival_seconds` after the answer was lost); so it does for a purchase a killed run left
-  pending in the ledger (noted before each POST, confirmed after);
+  pending in the ledger (noted when a POST leaves, after its rate-limit slot; confirmed after);
 - a purchase's contact and products are confirmed before it (the sink drains them first);
   E0101 (no such contact) creates the contact when `create_missing_contacts`, else rejects.
 """
@@ -20,7 +20,7 @@ from urllib.parse import quote
 from api_target_kit.concurrency import for_each_concurrently
 from api_target_kit.errors import OutcomeUnknownError, VendorError
 from api_target_kit.late_arrival import wait_for_late_arrival
-from api_target_kit.sent_ledger import payload_digest
+from api_target_kit.sent_ledger import PendingMark, payload_digest
 from target_connectif.base_sink import ConnectifSink
 from target_connectif.entities import CONTACTS, PRODUCTS, PURCHASE_RULES, PURCHASES
 from target_connectif.payloads import purchase_body
@@ -84,9 +84,9 @@ class PurchasesSink(ConnectifSink):
             self.kit.record_dry_run("POST", path, body)
             self.kit.report.sent(self.stream_name)
             return
-        self.connectif.ledger.intend(self.entity, {body["purchaseId"]: digest})
+        mark = PendingMark(self.connectif.ledger, self.entity, {body["purchaseId"]: digest})
         try:
-            self.kit.client.request("POST", path, json_body=body, idempotent=False, endpoint="/purchases/")
+            self.kit.client.request("POST", path, json_body=body, idempotent=False, endpoint="/purchases/", mark=mark)
         except OutcomeUnknownError:
             wait_for_late_arrival(self.config)
             if self._exists(body["purchaseId"]):

@@ -11,8 +11,8 @@ A bulk call whose answer was lost is never sent again blindly: once it can no lo
 landing late (`late_arrival_seconds` after the answer was lost), its first and last orders are PUT.
 Ecomail takes or refuses a bulk call whole, so both there means it arrived, neither means it
 did not (it is sent again); one of them, every order is PUT (200: it arrived; 404: it is
-created). Orders a killed run left pending in the ledger (noted before each create, confirmed
-after) are each PUT the same way.
+created). Orders a killed run left pending in the ledger (noted when a create call leaves, after
+its rate-limit slot; confirmed after the answer) are each PUT the same way.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from api_target_kit.bulk_isolation import send_isolating_refusals
 from api_target_kit.concurrency import for_each_concurrently
 from api_target_kit.errors import OutcomeUnknownError, VendorError
 from api_target_kit.late_arrival import wait_for_late_arrival
-from api_target_kit.sent_ledger import payload_digest
+from api_target_kit.sent_ledger import PendingMark, payload_digest
 from target_ecomail.base_sink import EcomailSink
 from target_ecomail.entities import TRANSACTION_RULES, TRANSACTIONS
 from target_ecomail.payloads import transaction_body
@@ -91,7 +91,6 @@ class TransactionsSink(EcomailSink):
             if self.kit.dry_run:
                 self.kit.record_dry_run("POST", "/tracker/transaction-bulk", body)
             else:
-                self._intend(chunk)
                 try:
                     self.kit.client.request(
                         "POST",
@@ -99,6 +98,7 @@ class TransactionsSink(EcomailSink):
                         json_body=body,
                         idempotent=False,
                         endpoint="/tracker/transaction-bulk",
+                        mark=self._mark(chunk),
                     )
                 except OutcomeUnknownError:
                     self.logger.warning(
@@ -135,10 +135,14 @@ class TransactionsSink(EcomailSink):
             self.kit.record_dry_run("POST", "/tracker/transaction", order[1])
             self._confirmed([order])
             return True
-        self._intend([order])
         try:
             self.kit.client.request(
-                "POST", "/tracker/transaction", json_body=order[1], idempotent=False, endpoint="/tracker/transaction"
+                "POST",
+                "/tracker/transaction",
+                json_body=order[1],
+                idempotent=False,
+                endpoint="/tracker/transaction",
+                mark=self._mark([order]),
             )
         except OutcomeUnknownError:
             wait_for_late_arrival(self.config)
@@ -176,9 +180,9 @@ class TransactionsSink(EcomailSink):
         self._confirmed([order])
         return True
 
-    def _intend(self, orders: Sequence[Order]) -> None:
-        """Note in the ledger that these orders are about to be created (see the module's docstring)."""
-        self.ecomail.ledger.intend(self.entity, {o[1]["transaction"]["order_id"]: o[2] for o in orders})
+    def _mark(self, orders: Sequence[Order]) -> PendingMark:
+        """The ledger's pending marks of these orders, written when their create call leaves (see above)."""
+        return PendingMark(self.ecomail.ledger, self.entity, {o[1]["transaction"]["order_id"]: o[2] for o in orders})
 
     def _confirmed(self, orders: Sequence[Order]) -> None:
         if not self.kit.dry_run:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -122,3 +123,65 @@ def test_real_clock_spacing_across_threads() -> None:
     # 10 slots are 9 intervals apart: 9 * 0.102 = 0.92 s at least.
     assert elapsed >= 0.85
     assert limiter.granted == 10
+
+
+def test_the_calls_left_are_spread_from_now_to_the_reset_then_the_full_pace(make_clock: Any) -> None:
+    clock = make_clock(start=0.0)
+    limiter = RateLimiter(6000, headroom=0.0, clock=clock, sleep=clock.sleep)  # 10 ms apart on its own
+    limiter.acquire()
+    clock.now = 0.5  # the answer comes: 5 calls left (1 kept in reserve) until the reset in 8 s
+    limiter.observe_budget(5, 8.0)
+
+    granted_at = []
+    for _ in range(6):
+        limiter.acquire()
+        granted_at.append(clock())
+
+    # 4 calls 2 s apart from the last slot given out, the next at the reset (8.5), then our own pace.
+    assert granted_at == pytest.approx([2.0, 4.0, 6.0, 8.0, 8.5, 8.51])
+
+
+def test_slots_waited_for_while_the_budget_was_short_come_back_with_a_fuller_budget() -> None:
+    limiter = RateLimiter(600)  # ~0.1 s apart on its own
+    limiter.acquire()
+    limiter.observe_budget(3, 20.0)  # 2 usable calls in 20 s: 10 s apart
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        waits = [pool.submit(limiter.acquire) for _ in range(4)]
+        time.sleep(0.3)
+        assert not any(w.done() for w in waits), "nothing before the first budget slot (10 s away)"
+        limiter.observe_budget(400, 20.0)  # the other integration stopped: plenty left again
+    fired = [started + w.result() for w in waits]
+
+    fired.sort()
+    assert fired[-1] - started < 0.3 + 4 * limiter.interval + 0.3, fired
+    gaps = [b - a for a, b in itertools.pairwise(fired)]
+    assert min(gaps) >= 0.9 * limiter.interval, gaps
+
+
+def test_the_reset_brings_callers_waiting_on_a_short_budget_forward(make_clock: Any) -> None:
+    clock = make_clock(start=0.0)
+    limiter = RateLimiter(6000, headroom=0.0, clock=clock, sleep=clock.sleep)
+    limiter.acquire()
+    limiter.observe_budget(2, 3.0)  # 1 usable call, 3 s to the reset: its slot would be 3 s away anyway
+    limiter.acquire()
+    limiter.acquire()
+    # The first at the reset, the next at our own pace (not another 3 s later).
+    assert clock() == pytest.approx(3.01)
+
+
+def test_a_caller_that_gives_up_waiting_leaves_the_queue(make_clock: Any) -> None:
+    clock = make_clock(start=0.0, advance=True)
+
+    def sleep(seconds: float) -> None:
+        if len(clock.sleeps) == 0:
+            clock.sleeps.append(seconds)
+            raise KeyboardInterrupt
+        clock.sleep(seconds)
+
+    limiter = RateLimiter(60, headroom=0.0, clock=clock, sleep=sleep)
+    limiter.acquire()
+    with pytest.raises(KeyboardInterrupt):
+        limiter.acquire()
+    assert limiter.acquire() == pytest.approx(1.0)
+    assert limiter.granted == 2

@@ -110,6 +110,38 @@ def test_finish_failed_records_error(tmp_path: Path) -> None:
     assert summary["error"] == "VendorError: HTTP 422"
 
 
+def test_rejects_that_may_have_reached_the_vendor_end_the_run_needing_attention(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    report = make_report(tmp_path)
+    report.sent("automation_triggers", 5)
+    report.rejected("automation_triggers", "an earlier run was interrupted after sending it")
+    report.outcome_unknown("automation_triggers")
+    report.rejected("events", "bad email")  # an ordinary reject needs no attention
+
+    with caplog.at_level(logging.INFO):
+        summary = report.finish("succeeded")
+
+    assert summary["status"] == "needs_attention"
+    assert summary["needs_attention"] == {"automation_triggers": 1}
+    last = caplog.records[-1]
+    assert last.levelno == logging.WARNING
+    assert "Needs attention: 1 automation_triggers record rejected" in last.getMessage()
+    assert "rejects.singer" in last.getMessage()
+
+
+def test_a_failed_run_stays_failed_and_ordinary_rejects_need_no_attention(tmp_path: Path) -> None:
+    failed = make_report(tmp_path)
+    failed.outcome_unknown("automation_triggers")
+    assert failed.finish("failed", error="x")["status"] == "failed"
+
+    ordinary = make_report()
+    ordinary.rejected("events", "bad email")
+    summary = ordinary.finish("succeeded")
+    assert summary["status"] == "succeeded"
+    assert summary["needs_attention"] == {}
+
+
 def test_finish_without_summary_path() -> None:
     report = make_report()
     assert report.finish("succeeded")["status"] == "succeeded"

@@ -5,13 +5,15 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from api_target_kit.api_stats import ApiStats
-from api_target_kit.errors import OutcomeUnknownError, RetriesExhaustedError
+from api_target_kit.errors import OutcomeUnknownError, RetriesExhaustedError, VendorError
 from api_target_kit.rate_limit import RateLimiter
+from api_target_kit.sent_ledger import PendingMark, SentLedger
 
 
 def test_a_drop_after_an_unsafe_post_raises_outcome_unknown_without_resending(server: Any, make_client: Any) -> None:
@@ -159,3 +161,67 @@ def test_callers_already_waiting_for_a_slot_respect_a_later_hold_off() -> None:
     fired.sort()
     assert fired[0] < 0.05
     assert all(t >= 1.0 for t in fired[1:]), fired
+
+
+class RecordedMark:
+    """A `SendMark` that notes what it was told, with the requests the server had seen by then."""
+
+    def __init__(self, server: Any) -> None:
+        self.server = server
+        self.events: list[tuple[str, int]] = []
+
+    def sending(self) -> None:
+        self.events.append(("sending", len(self.server.requests)))
+
+    def not_sent(self) -> None:
+        self.events.append(("not_sent", len(self.server.requests)))
+
+
+def test_an_unsafe_call_is_marked_pending_only_once_its_slot_is_granted(
+    server: Any, make_client: Any, tmp_path: Path
+) -> None:
+    ledger = SentLedger(str(tmp_path / "ledger.sqlite"))
+    limiter = RateLimiter(60_000)
+    client = make_client(limiter=limiter)
+    limiter.hold_off(0.8)  # the call waits for its slot
+    call = threading.Thread(
+        target=client.request,
+        args=("POST", "/pipelines/7/trigger"),
+        kwargs={"json_body": {"email": "a@x.cz"}, "idempotent": False, "mark": PendingMark(ledger, "t", {"k": "d"})},
+    )
+    call.start()
+    time.sleep(0.4)
+    assert ledger.pending("t", ["k"]) == set(), "marked pending while still waiting for its slot"
+    call.join(timeout=5)
+
+    assert len(server.requests) == 1
+    assert ledger.pending("t", ["k"]) == {"k"}  # sent: pending until the caller confirms
+    ledger.close()
+
+
+def test_each_attempt_is_marked_as_it_leaves_and_unmarked_when_it_did_not_arrive(server: Any, make_client: Any) -> None:
+    server.script({"status": 429, "headers": {"Retry-After": "0"}}, {"status": 503}, {"status": 201})
+    mark = RecordedMark(server)
+
+    make_client().request("POST", "/purchases/", json_body={}, idempotent=False, mark=mark)
+
+    # Each mark before its attempt reached the server; each 429/503 withdrawn before the next.
+    assert mark.events == [("sending", 0), ("not_sent", 1), ("sending", 1), ("not_sent", 2), ("sending", 2)]
+
+
+def test_a_lost_answer_keeps_the_mark_and_a_refusal_drops_it(server: Any, make_client: Any, tmp_path: Path) -> None:
+    ledger = SentLedger(str(tmp_path / "ledger.sqlite"))
+    ledger.confirm("t", {"old": "d0"})
+    server.script({"drop": True}, {"status": 422, "body": {"error": "bad"}}, {"status": 422})
+    client = make_client()
+
+    with pytest.raises(OutcomeUnknownError):
+        client.request("POST", "/a", json_body={}, idempotent=False, mark=PendingMark(ledger, "t", {"lost": "d"}))
+    with pytest.raises(VendorError):
+        client.request("POST", "/a", json_body={}, idempotent=False, mark=PendingMark(ledger, "t", {"refused": "d"}))
+    with pytest.raises(VendorError):
+        client.request("POST", "/a", json_body={}, idempotent=False, mark=PendingMark(ledger, "t", {"old": "d1"}))
+
+    assert ledger.pending("t", ["lost", "refused", "old"]) == {"lost"}
+    assert ledger.lookup("t", ["old"]) == {"old": "d0"}, "a confirmed key stays confirmed"
+    ledger.close()

@@ -28,10 +28,11 @@ import pytest
 
 from api_target_kit.sandbox import FaultConfig, SandboxApp
 
-from ..target_harness import run_target
+from ..target_harness import run_target, stream_messages
 from .conftest import StartSandbox
 from .soak_inputs import (
     CREATE_CALLS,
+    FAST_SANDBOX,
     TARGETS,
     LiveRun,
     Message,
@@ -231,5 +232,143 @@ def test_sigterm_never_leaves_a_state_past_an_undelivered_record(
         "states_emitted": len(live.states),
         "last_state_covers_only_delivered_records": True,
         **figures,
+    }
+    write_figures(name, "crash-resume", FIGURES[name])
+
+
+# ----- kill -9 while per-record creates wait for their rate-limit slots -----------------------
+
+#: Per-record creates that must not run twice: how many, and how slowly (so that they queue on
+#: the rate limit: 8 threads, one call every ~0.5 s). The kill comes once the vendor took
+#: `TAKEN_BEFORE_KILL` of them, the last one before it answered (that answer is lost).
+QUEUED_CALLS = 10
+SLOW_REQUESTS_PER_MINUTE = 120
+TAKEN_BEFORE_KILL = 5
+
+
+def _queued_input(name: str) -> tuple[str, str, list[Message]]:
+    """The per-record create stream, its key field, and an input: what it needs first, then `QUEUED_CALLS` of it."""
+    people = [f"queued{n}@example.cz" for n in range(QUEUED_CALLS)]
+    if name == "ecomail":
+        return (
+            "automation_triggers",
+            "email",
+            [
+                *stream_messages("subscribers", [{"email": p, "name": "Jana"} for p in people], key="email"),
+                *stream_messages(
+                    "automation_triggers", [{"pipeline_id": "1", "email": p} for p in people], key="email"
+                ),
+            ],
+        )
+    products = [
+        {
+            "productId": f"QP{n}",
+            "name": f"Nůž {n}",
+            "productDetailUrl": f"https://shop.example.cz/p/q{n}",
+            "unitPrice": 10.5,
+            "categories": ["Kitchen/Knives"],
+            "availability": "instock",
+        }
+        for n in range(2)
+    ]
+    purchases = [
+        {
+            "purchaseId": f"QPUR{n:03d}",
+            "contactEmail": person,
+            "purchaseDate": "2026-03-01T09:00:00Z",
+            "totalPrice": 21.0,
+            "totalQuantity": 2,
+            "products": [{"productId": f"QP{n % 2}", "quantity": 2, "price": 21.0, "unitPrice": 10.5}],
+        }
+        for n, person in enumerate(people)
+    ]
+    return (
+        "purchases",
+        "purchaseId",
+        [
+            *stream_messages("contacts", [{"_email": p, "_name": "Jana"} for p in people], key="_email"),
+            *stream_messages("products", products, key="productId"),
+            *stream_messages("purchases", purchases, key="purchaseId"),
+        ],
+    )
+
+
+#: Per target: the create call whose answer the kill loses, and where the sandbox keeps what it created.
+QUEUED_CREATES = {"ecomail": ("/pipelines/1/trigger", "automation_runs"), "connectif": ("/purchases", "purchases")}
+
+
+@pytest.mark.parametrize("name", list(QUEUED_CREATES))
+def test_kill_9_while_creates_wait_for_slots_leaves_only_the_one_in_flight_to_check(
+    name: str, start_sandbox: StartSandbox, tmp_path: Path
+) -> None:
+    """Only a call that left is pending after a crash: the rerun sends those that never left, once."""
+    target = TARGETS[name]
+    stream, key, messages = _queued_input(name)
+    create, stored = QUEUED_CREATES[name]
+    sandbox = start_sandbox(name, **FAST_SANDBOX, **target.sandbox)
+    settings = {**run_settings(target), "max_requests_per_minute": SLOW_REQUESTS_PER_MINUTE}
+    live = LiveRun(target, tmp_path, sandbox.base_url, messages, **settings)
+    process = sandbox.core.process
+    taken: list[str] = []
+
+    def take_then_kill(request: Any) -> Any:
+        response = process(request)
+        if request.method == "POST" and request.path.rstrip("/") == create and response.status < 300:
+            taken.append(str(json.loads(request.body or b"{}").get("purchaseId" if name == "connectif" else "email")))
+            if len(taken) == TAKEN_BEFORE_KILL:
+                live.process.kill()  # the answer to this call is lost; the others wait for their slots
+        return response
+
+    sandbox.core.process = take_then_kill  # type: ignore[method-assign]
+    code = live.finish()
+    sandbox.core.process = process  # type: ignore[method-assign]
+    assert code == -signal.SIGKILL, live.stderr[-3000:]
+    lost = taken[-1]
+    wait_until_answered(sandbox)
+    before_rerun = len(sandbox.snapshot()[stored])
+    assert before_rerun == TAKEN_BEFORE_KILL, "the kill came while the others waited for their slots"
+
+    rerun = run_target(
+        target.vendor.module,
+        tmp_path,
+        sandbox.base_url,
+        messages,
+        api_key=target.vendor.api_key,
+        **{**target.vendor.settings, **target.settings, **settings},
+    )
+
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    keys = [str(r["email"] if name == "ecomail" else r["purchaseId"]) for r in sandbox.snapshot()[stored]]
+    expected = sorted({str(m["record"][key]) for m in messages if m["type"] == "RECORD" and m["stream"] == stream})
+    assert sorted(keys) == expected, "every create exactly once (none missing, none twice)"
+    sent = rerun.summary["streams"][stream]["sent"]
+    checks = rerun.summary["api"]["calls_by_endpoint"].get("/purchases/purchase-id/{id}", 0)
+    rejected = [m["record"][key] for m in all_rejects(tmp_path)]
+    if name == "ecomail":
+        # Never sent: fired by the rerun. The one in flight: rejected for the operator to check.
+        assert sent == QUEUED_CALLS - TAKEN_BEFORE_KILL
+        assert rejected == [lost]
+        assert rerun.summary["status"] == "needs_attention"
+        last_line = rerun.stderr.strip().splitlines()[-1]
+        assert "Needs attention: 1 automation_triggers record" in last_line
+        assert str(tmp_path / "rejects.singer") in last_line
+    else:
+        # The one in flight is looked up (it arrived: not sent again); the others are created.
+        assert checks == 1, "only the purchase in flight is checked"
+        assert sent == QUEUED_CALLS - TAKEN_BEFORE_KILL + 1
+        assert rejected == []
+        assert rerun.summary["status"] == "succeeded"
+    FIGURES.setdefault(name, {})["kill_9_while_creates_wait_for_slots"] = {
+        "stream": stream,
+        "calls": QUEUED_CALLS,
+        "taken_before_kill": TAKEN_BEFORE_KILL,
+        "never_sent": QUEUED_CALLS - before_rerun,
+        "rerun_sent": sent,
+        "rerun_checks": checks,
+        "rerun_rejected_to_check": len(rejected),
+        "created_twice": len(keys) - len(set(keys)),
+        "missing": len(set(expected) - set(keys)),
+        "rerun_exit_code": rerun.returncode,
+        "rerun_status": rerun.summary["status"],
     }
     write_figures(name, "crash-resume", FIGURES[name])
