@@ -11,11 +11,14 @@ from __future__ import annotations
 
 TAP_USER = "tap_reader"
 TAP_PASSWORD = "tap-reader-secret"  # a throwaway test cluster on loopback
+#: A role left in the server's zone (Europe/Prague), to show why the tap's sessions need UTC.
+LOCAL_TIME_USER = "tap_local_time"
 
 SCHEMA = f"""
 CREATE DATABASE shop;
 CREATE ROLE {TAP_USER} LOGIN PASSWORD '{TAP_PASSWORD}';
 ALTER ROLE {TAP_USER} SET timezone = 'UTC';
+CREATE ROLE {LOCAL_TIME_USER} LOGIN PASSWORD '{TAP_PASSWORD}';
 \\connect shop
 SET timezone = 'Europe/Prague';
 
@@ -89,7 +92,7 @@ INSERT INTO order_items VALUES
  (103, 1, 'SKU-2', 1, 89.00),
  (104, 1, 'SKU-1', 1, 0.10);
 
-GRANT SELECT ON ALL TABLES IN SCHEMA public TO {TAP_USER};
+GRANT SELECT ON ALL TABLES IN SCHEMA public TO {TAP_USER}, {LOCAL_TIME_USER};
 """
 
 #: The second day: a changed customer, a changed order, a new customer with a new order and a

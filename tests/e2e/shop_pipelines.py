@@ -164,6 +164,7 @@ _LOADER_SETTINGS = [
     {"name": "poll_max_interval_seconds", "kind": "decimal"},
     {"name": "list_id"},
     {"name": "shop"},
+    {"name": "batch_size_rows", "kind": "integer"},
 ]
 
 
