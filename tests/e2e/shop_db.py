@@ -79,7 +79,8 @@ INSERT INTO customers VALUES
 INSERT INTO products VALUES
  ('SKU-1', 'Čaj Earl Grey', 'https://shop.example.cz/p/sku-1', 149.90, '2026-01-01 10:00:00'),
  ('SKU-2', 'Hrnek „Praha“', 'https://shop.example.cz/p/sku-2', 89.00, '2026-01-01 10:00:00'),
- ('SKU-3', 'Konvice', 'https://shop.example.cz/p/sku-3', 1234.50, '2026-01-01 10:00:00');
+ ('SKU-3', 'Konvice', 'https://shop.example.cz/p/sku-3', 1234.50, '2026-01-01 10:00:00'),
+ ('SKU-5', 'Dárkový poukaz', 'https://shop.example.cz/p/sku-5', 9999999999.99, '2026-01-01 10:00:00');
 
 INSERT INTO orders VALUES
  (101, 1, 'completed', 388.80, '2026-03-29 01:30:00', '2026-10-25 02:40:00+02'),
