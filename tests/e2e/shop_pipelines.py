@@ -199,7 +199,6 @@ def project() -> dict[str, Any]:
         for vendor in TARGETS
     ]
     return {
-        "version": 1,
         "project_id": "tap-postgres-pairing-test",
         "send_anonymous_usage_stats": False,
         "default_environment": "test",
