@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -387,8 +388,8 @@ def test_tap_sessions_outside_utc_break_incremental_keys(pipeline: Pipeline) -> 
         succeed=False,
     )
     assert done.returncode != 0
-    assert "Unsorted data detected in stream" in done.stderr
-    assert (
-        "'2026-10-25T02:10:00.000000+01:00' is smaller than previous max '2026-10-25T02:40:00.000000+02:00'"
-        in done.stderr
-    )
+    assert re.search(
+        r"Unsorted data detected in stream\. Latest value '2026-10-25T02:10:00[.0]*\+01:00' "
+        r"is smaller than previous max '2026-10-25T02:40:00[.0]*\+02:00'",
+        done.stderr,
+    ), done.stderr[-3000:]
