@@ -19,9 +19,7 @@ of bursting), and at most `limit` calls in any minute, both 2% under the vendor'
 
 from __future__ import annotations
 
-import hashlib
 import math
-import os
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -33,6 +31,7 @@ from pyrate_limiter.buckets.sqlite_bucket import SQLiteBucket
 
 from api_target_kit.errors import ConfigurationError
 from api_target_kit.rate_limit import HEADROOM
+from api_target_kit.state_dir import account_key, default_state_dir
 
 #: How long a caller may wait for a slot before the run fails (a stuck shared bucket).
 MAX_WAIT = Duration.HOUR
@@ -41,16 +40,9 @@ BUFFER_MS = 5
 DISABLED = "none"
 
 
-def default_state_dir() -> Path:
-    """The per-user state directory (XDG)."""
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "api-target-kit"
-
-
 def quota_key(vendor: str, api_key: str) -> str:
     """`<vendor>_<16 hex chars of sha256(key)>`: one bucket per account, without the key."""
-    digest = hashlib.sha256(api_key.encode("utf-8")).hexdigest()[:16]
-    return f"{vendor.lower()}_{digest}"
+    return account_key(vendor, api_key)
 
 
 def quota_rates(max_requests_per_minute: float) -> list[Rate]:
