@@ -20,6 +20,7 @@ of bursting), and at most `limit` calls in any minute, both 2% under the vendor'
 from __future__ import annotations
 
 import math
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -64,20 +65,54 @@ class AccountQuota:
         self._limiter = Limiter(
             bucket, raise_when_fail=False, max_delay=MAX_WAIT, retry_until_max_delay=True, buffer_ms=BUFFER_MS
         )
+        self._waiting = WallClockWaits()
+        #: Wall time during which at least one thread waited for a slot (not the sum over threads).
         self.waited_seconds = 0.0
 
     def acquire(self) -> float:
-        """Take one slot of the shared budget; return the seconds waited."""
+        """Take one slot of the shared budget; return the seconds this caller waited."""
         started = time.monotonic()
-        if not self._limiter.try_acquire(self.key):
-            raise ConfigurationError(f"the shared request budget ({self.backend}) gave no slot within an hour")
-        waited = time.monotonic() - started
-        self.waited_seconds += waited
-        return waited
+        with self._waiting:
+            if not self._limiter.try_acquire(self.key):
+                raise ConfigurationError(f"the shared request budget ({self.backend}) gave no slot within an hour")
+        self.waited_seconds = self._waiting.seconds
+        return time.monotonic() - started
 
     def describe(self) -> dict[str, str]:
         """For the run summary: where the budget lives and its key (a hash, never the API key)."""
         return {"backend": self.backend, "bucket": self.key}
+
+
+class WallClockWaits:
+    """Wall time during which at least one thread is inside (`with waits: ...`), overlaps counted once.
+
+    Eight threads each waiting the same 10 s are 10 s of the run, not 80.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._inside = 0
+        self._since = 0.0
+        self._total = 0.0
+
+    def __enter__(self) -> None:
+        with self._lock:
+            if self._inside == 0:
+                self._since = time.monotonic()
+            self._inside += 1
+
+    def __exit__(self, *_exc: object) -> None:
+        with self._lock:
+            self._inside -= 1
+            if self._inside == 0:
+                self._total += time.monotonic() - self._since
+
+    @property
+    def seconds(self) -> float:
+        """Seconds so far (a wait under way counts up to now)."""
+        with self._lock:
+            ongoing = time.monotonic() - self._since if self._inside else 0.0
+            return self._total + ongoing
 
 
 def _backend_name(url: str | None) -> str:

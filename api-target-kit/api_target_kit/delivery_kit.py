@@ -116,8 +116,8 @@ class DeliveryKit:
         """Write `record` to the rejects file and count it."""
         reason = self.redact(reason)
         self.rejects.write(stream, schema, record, reason, key_properties)
-        self.report.rejected(stream, _reason_group(reason))
-        self.logger.warning("Rejected a %s record: %s", stream, reason)
+        self.report.rejected(stream, reason_group(reason))
+        self.logger.warning("Rejected a record of stream `%s`: %s", stream, reason)
 
     def check_reject_limit(self) -> None:
         """Raise when more records were rejected than `max_rejected_records` allows."""
@@ -149,8 +149,19 @@ class DeliveryKit:
         self.client.close()
 
 
-def _reason_group(reason: str) -> str:
-    """Group reasons for the summary: drop the record's value after the last colon."""
+#: Longest reason key in the summary's `rejected_by_reason` (the rejects file has each in full).
+REASON_KEY_MAX = 120
+
+
+def reason_group(reason: str) -> str:
+    """Group reasons for the summary: drop the record's value after the last colon; bound the length.
+
+    A long reason is cut at a word boundary and ends with "...", never mid-word.
+    """
     if reason.startswith("field '") and ": " in reason:
-        return reason.rsplit(": ", 1)[0]
-    return reason[:120]
+        reason = reason.rsplit(": ", 1)[0]
+    if len(reason) <= REASON_KEY_MAX:
+        return reason
+    head = reason[: REASON_KEY_MAX - 3]
+    cut = head.rsplit(" ", 1)[0] if " " in head else head
+    return cut.rstrip(" ,;:(") + "..."
