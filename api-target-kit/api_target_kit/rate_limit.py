@@ -122,6 +122,11 @@ class RateLimiter:
         self._next_slot = max(self._next_slot, at)
         self._held_until = max(self._held_until, at)
 
+    def held_for(self) -> float:
+        """Seconds left of a hold-off the vendor asked for (a 429, no budget left); 0 when none."""
+        with self._lock:
+            return max(self._held_until - self._clock(), 0.0)
+
     def seconds_for(self, calls: int) -> float:
         """How long `calls` requests take at this pace."""
         return calls * self.interval

@@ -8,6 +8,8 @@ import os
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,6 +76,8 @@ class RunReport:
         self.error: str | None = None
         self._lock = threading.Lock()
         self._finished = False
+        #: Deliberate waits under way (see `waiting`): token -> (what, until).
+        self._waits: dict[object, tuple[str, float]] = {}
 
     # Counting -----------------------------------------------------------------------
 
@@ -182,8 +186,34 @@ class RunReport:
 
     # Progress -----------------------------------------------------------------------
 
+    @contextmanager
+    def waiting(self, what: str, seconds: float) -> Iterator[None]:
+        """Mark a wait made on purpose (e.g. `late-arrival check`): the progress line says so instead of an ETA."""
+        token = object()
+        with self._lock:
+            self._waits[token] = (what, time.monotonic() + seconds)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._waits.pop(token, None)
+
+    def _waiting_text(self) -> str | None:
+        """What the run is waiting for on purpose now, if anything (the longest wait of each kind)."""
+        now = time.monotonic()
+        with self._lock:
+            waits = list(self._waits.values())
+        left: dict[str, float] = {}
+        for what, until in waits:
+            left[what] = max(left.get(what, 0.0), until - now)
+        parts = [f"{what} ({max(seconds, 0.0):.0f} s left)" for what, seconds in sorted(left.items())]
+        held = self.limiter.held_for()
+        if held > 0:
+            parts.append(f"holding off for the vendor's rate limit (429 or no budget left) {held:.0f} s")
+        return ", ".join(parts) or None
+
     def progress_line(self) -> str:
-        """`records sent, rate, pending, ETA bounded by the rate limit`."""
+        """`records sent, rate, pending, ETA bounded by the rate limit` (or what it is waiting for on purpose)."""
         elapsed = max(time.monotonic() - self.started, 1e-6)
         with self._lock:
             received = sum(t.received for t in self.streams.values())
@@ -197,9 +227,14 @@ class RunReport:
             by_limit = pending / (sent / calls) * self.limiter.interval
             eta = max(eta or 0.0, by_limit)
         eta_text = _clock(eta) if eta is not None else "unknown"
+        waiting = self._waiting_text()
+        outlook = (
+            f"waiting: {waiting}"
+            if waiting
+            else f"ETA {eta_text} at {self.limiter.max_requests_per_minute:g} requests/min"
+        )
         return (
-            f"progress: {sent:,} records delivered ({rate:,.1f}/s), {pending:,} pending, "
-            f"{calls:,} API calls, ETA {eta_text} at {self.limiter.max_requests_per_minute:g} requests/min"
+            f"progress: {sent:,} records delivered ({rate:,.1f}/s), {pending:,} pending, {calls:,} API calls, {outlook}"
         )
 
     def start_progress(self, every_seconds: float) -> None:

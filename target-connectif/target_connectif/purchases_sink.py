@@ -105,7 +105,7 @@ class PurchasesSink(ConnectifSink):
         try:
             self.kit.client.request("POST", path, json_body=body, idempotent=False, endpoint="/purchases/")
         except OutcomeUnknownError:
-            wait_for_late_arrival(self.config)
+            wait_for_late_arrival(self.config, self.kit.report)
             if self._exists(body["purchaseId"]):
                 self.logger.info("Purchase %s arrived although its answer was lost; not sent again", body["purchaseId"])
             else:

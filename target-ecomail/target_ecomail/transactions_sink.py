@@ -105,7 +105,7 @@ class TransactionsSink(EcomailSink):
                         "The answer to a transaction-bulk call of %d orders was lost; checking whether it arrived",
                         len(chunk),
                     )
-                    wait_for_late_arrival(self.config)
+                    wait_for_late_arrival(self.config, self.kit.report)
                     self._settle_lost_bulk(chunk, send)
                     return
             self._confirmed(chunk)
@@ -141,7 +141,7 @@ class TransactionsSink(EcomailSink):
                 "POST", "/tracker/transaction", json_body=order[1], idempotent=False, endpoint="/tracker/transaction"
             )
         except OutcomeUnknownError:
-            wait_for_late_arrival(self.config)
+            wait_for_late_arrival(self.config, self.kit.report)
             return self._replace(order) or self._create_one(order)
         except VendorError as exc:
             if exc.status != 422:
