@@ -28,10 +28,13 @@ class StreamTally:
     skipped: Counter[str] = field(default_factory=Counter)
     rejected: Counter[str] = field(default_factory=Counter)
     warnings: Counter[str] = field(default_factory=Counter)
+    #: In a dry run: records a real run would send or delete (`sent` and `deleted` stay 0).
+    would_send: int = 0
+    would_delete: int = 0
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {
+        """JSON-ready form (`would_send`/`would_delete` only in a dry run that had any)."""
+        out: dict[str, Any] = {
             "received": self.received,
             "sent": self.sent,
             "deleted": self.deleted,
@@ -41,11 +44,21 @@ class StreamTally:
             "rejected_by_reason": dict(self.rejected),
             "warnings": dict(self.warnings),
         }
+        if self.would_send or self.would_delete:
+            out.update(would_send=self.would_send, would_delete=self.would_delete)
+        return out
 
     @property
     def settled(self) -> int:
-        """Records with a final outcome (sent, deleted, skipped or rejected)."""
-        return self.sent + self.deleted + sum(self.skipped.values()) + sum(self.rejected.values())
+        """Records with a final outcome (sent, deleted, skipped or rejected; in a dry run, would be sent)."""
+        return (
+            self.sent
+            + self.deleted
+            + self.would_send
+            + self.would_delete
+            + sum(self.skipped.values())
+            + sum(self.rejected.values())
+        )
 
 
 class RunReport:
@@ -99,14 +112,22 @@ class RunReport:
             self._tally(stream).received += count
 
     def sent(self, stream: str, count: int = 1) -> None:
-        """Records the vendor confirmed."""
+        """Records the vendor confirmed (in a dry run: records a real run would send; nothing is sent)."""
         with self._lock:
-            self._tally(stream).sent += count
+            tally = self._tally(stream)
+            if self.dry_run:
+                tally.would_send += count
+            else:
+                tally.sent += count
 
     def deleted(self, stream: str, count: int = 1) -> None:
-        """Source deletes the vendor confirmed."""
+        """Source deletes the vendor confirmed (in a dry run: deletes a real run would send)."""
         with self._lock:
-            self._tally(stream).deleted += count
+            tally = self._tally(stream)
+            if self.dry_run:
+                tally.would_delete += count
+            else:
+                tally.deleted += count
 
     def skipped(self, stream: str, reason: str, count: int = 1) -> None:
         """Records deliberately not sent (with the reason)."""
@@ -218,7 +239,7 @@ class RunReport:
         with self._lock:
             received = sum(t.received for t in self.streams.values())
             settled = sum(t.settled for t in self.streams.values())
-            sent = sum(t.sent + t.deleted for t in self.streams.values())
+            sent = sum(t.sent + t.deleted + t.would_send + t.would_delete for t in self.streams.values())
         pending = max(received - settled, 0)
         rate = sent / elapsed
         calls = self.api.calls
@@ -233,9 +254,8 @@ class RunReport:
             if waiting
             else f"ETA {eta_text} at {self.limiter.max_requests_per_minute:g} requests/min"
         )
-        return (
-            f"progress: {sent:,} records delivered ({rate:,.1f}/s), {pending:,} pending, {calls:,} API calls, {outlook}"
-        )
+        done = "built (dry run)" if self.dry_run else "delivered"
+        return f"progress: {sent:,} records {done} ({rate:,.1f}/s), {pending:,} pending, {calls:,} API calls, {outlook}"
 
     def start_progress(self, every_seconds: float) -> None:
         """Log `progress_line` every `every_seconds` until `finish` (daemon thread)."""

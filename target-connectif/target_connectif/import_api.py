@@ -211,7 +211,8 @@ class ImportRunner:
             **(extra_form or {}),
         }
         if self.kit.dry_run:
-            self.kit.record_dry_run("POST", "/imports/", {**form, "file_bytes": len(body)})
+            self.kit.record_dry_run("POST", "/imports/", form, upload=body)
+            self.kit.record_dry_run_polls("/imports/{id}", self.options.poll)
             return "dry-run"
         response = self.kit.client.request(
             "POST", "/imports/", data=form, files={"file": (f"{kind}.csv", body, "text/csv")}, endpoint="/imports/"

@@ -275,6 +275,9 @@ def test_dry_run_writes_requests_sends_nothing_and_emits_no_state(
     assert result["dry_run"]["requests_a_real_run_would_make"] == 1
     assert result["dry_run"]["dry_run_path"] == config["dry_run_path"]
     assert result["streams"]["items"]["rejected"] == 1  # validation still runs
+    # Nothing was sent: the summary says so, and what a real run would send beside it.
+    assert (result["streams"]["items"]["sent"], result["streams"]["items"]["deleted"]) == (0, 0)
+    assert (result["streams"]["items"]["would_send"], result["streams"]["items"]["would_delete"]) == (1, 1)
 
 
 def test_dry_run_needs_no_api_key(run: Run, server: Any, config: dict[str, Any]) -> None:
