@@ -99,7 +99,10 @@ class TargetRun:
 
 
 def write_config(workdir: Path, api_url: str, *, api_key: str, **settings: Any) -> Path:
-    """A target config in `workdir`: the key, fast polls, every output file in `workdir`."""
+    """A target config in `workdir`: the key, fast polls, every output file in `workdir`.
+
+    A setting given as None is left out (the target's default applies).
+    """
     workdir.mkdir(parents=True, exist_ok=True)
     config = {
         "api_key": api_key,
@@ -116,6 +119,7 @@ def write_config(workdir: Path, api_url: str, *, api_key: str, **settings: Any) 
         "progress_interval_seconds": 0,
         **settings,
     }
+    config = {name: value for name, value in config.items() if value is not None}
     config_path = workdir / "config.json"
     config_path.write_text(json.dumps(config))
     return config_path

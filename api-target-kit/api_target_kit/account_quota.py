@@ -19,9 +19,8 @@ of bursting), and at most `limit` calls in any minute, both 2% under the vendor'
 
 from __future__ import annotations
 
-import hashlib
 import math
-import os
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -33,6 +32,7 @@ from pyrate_limiter.buckets.sqlite_bucket import SQLiteBucket
 
 from api_target_kit.errors import ConfigurationError
 from api_target_kit.rate_limit import HEADROOM
+from api_target_kit.state_dir import account_key, default_state_dir
 
 #: How long a caller may wait for a slot before the run fails (a stuck shared bucket).
 MAX_WAIT = Duration.HOUR
@@ -41,16 +41,9 @@ BUFFER_MS = 5
 DISABLED = "none"
 
 
-def default_state_dir() -> Path:
-    """The per-user state directory (XDG)."""
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "api-target-kit"
-
-
 def quota_key(vendor: str, api_key: str) -> str:
     """`<vendor>_<16 hex chars of sha256(key)>`: one bucket per account, without the key."""
-    digest = hashlib.sha256(api_key.encode("utf-8")).hexdigest()[:16]
-    return f"{vendor.lower()}_{digest}"
+    return account_key(vendor, api_key)
 
 
 def quota_rates(max_requests_per_minute: float) -> list[Rate]:
@@ -72,20 +65,54 @@ class AccountQuota:
         self._limiter = Limiter(
             bucket, raise_when_fail=False, max_delay=MAX_WAIT, retry_until_max_delay=True, buffer_ms=BUFFER_MS
         )
+        self._waiting = WallClockWaits()
+        #: Wall time during which at least one thread waited for a slot (not the sum over threads).
         self.waited_seconds = 0.0
 
     def acquire(self) -> float:
-        """Take one slot of the shared budget; return the seconds waited."""
+        """Take one slot of the shared budget; return the seconds this caller waited."""
         started = time.monotonic()
-        if not self._limiter.try_acquire(self.key):
-            raise ConfigurationError(f"the shared request budget ({self.backend}) gave no slot within an hour")
-        waited = time.monotonic() - started
-        self.waited_seconds += waited
-        return waited
+        with self._waiting:
+            if not self._limiter.try_acquire(self.key):
+                raise ConfigurationError(f"the shared request budget ({self.backend}) gave no slot within an hour")
+        self.waited_seconds = self._waiting.seconds
+        return time.monotonic() - started
 
     def describe(self) -> dict[str, str]:
         """For the run summary: where the budget lives and its key (a hash, never the API key)."""
         return {"backend": self.backend, "bucket": self.key}
+
+
+class WallClockWaits:
+    """Wall time during which at least one thread is inside (`with waits: ...`), overlaps counted once.
+
+    Eight threads each waiting the same 10 s are 10 s of the run, not 80.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._inside = 0
+        self._since = 0.0
+        self._total = 0.0
+
+    def __enter__(self) -> None:
+        with self._lock:
+            if self._inside == 0:
+                self._since = time.monotonic()
+            self._inside += 1
+
+    def __exit__(self, *_exc: object) -> None:
+        with self._lock:
+            self._inside -= 1
+            if self._inside == 0:
+                self._total += time.monotonic() - self._since
+
+    @property
+    def seconds(self) -> float:
+        """Seconds so far (a wait under way counts up to now)."""
+        with self._lock:
+            ongoing = time.monotonic() - self._since if self._inside else 0.0
+            return self._total + ongoing
 
 
 def _backend_name(url: str | None) -> str:

@@ -13,6 +13,7 @@ from api_target_kit.api_stats import ApiStats
 from api_target_kit.dry_run import DryRunRecorder
 from api_target_kit.errors import ConfigurationError, TooManyRejectsError
 from api_target_kit.http_client import ApiClient
+from api_target_kit.polling import ASSUMED_JOB_SECONDS, PollSchedule
 from api_target_kit.rate_limit import RateLimiter
 from api_target_kit.rejects import RejectsWriter
 from api_target_kit.routing import EntityRouter
@@ -121,10 +122,10 @@ class DeliveryKit:
         """
         reason = self.redact(reason)
         self.rejects.write(stream, schema, record, reason, key_properties)
-        self.report.rejected(stream, _reason_group(reason))
+        self.report.rejected(stream, reason_group(reason))
         if outcome_unknown:
             self.report.outcome_unknown(stream)
-        self.logger.warning("Rejected a %s record: %s", stream, reason)
+        self.logger.warning("Rejected a record of stream `%s`: %s", stream, reason)
 
     def check_reject_limit(self) -> None:
         """Raise when more records were rejected than `max_rejected_records` allows."""
@@ -134,19 +135,32 @@ class DeliveryKit:
                 f"{self.max_rejected}; see {self.rejects.path}"
             )
 
-    def record_dry_run(self, method: str, path: str, body: Any) -> None:
-        """Count and write a request a real run would send."""
+    def record_dry_run(self, method: str, path: str, body: Any, *, upload: bytes | None = None) -> None:
+        """Count and write a request a real run would send (its whole body; `upload`: the file it uploads)."""
         assert self.dry_run_recorder is not None
-        self.dry_run_recorder.record(method, path, body)
+        self.dry_run_recorder.record(method, path, body, upload=upload)
+
+    def record_dry_run_polls(self, path: str, schedule: PollSchedule) -> None:
+        """Count and write the polls (`GET path`) a real run would make of one asynchronous job.
+
+        As many as `schedule` makes for a job of `ASSUMED_JOB_SECONDS` (see `polling`).
+        """
+        assert self.dry_run_recorder is not None
+        self.dry_run_recorder.record_polls(path, schedule.polls_for(ASSUMED_JOB_SECONDS))
 
     def dry_run_figures(self) -> dict[str, Any]:
-        """What a real run would cost: requests and minimum minutes at the rate limit."""
-        requests = self.dry_run_recorder.requests if self.dry_run_recorder else 0
-        return {
+        """What a real run would cost: requests (polls estimated) and minimum minutes at the rate limit."""
+        recorder = self.dry_run_recorder
+        requests = recorder.requests if recorder else 0
+        figures: dict[str, Any] = {
             "requests_a_real_run_would_make": requests,
             "minimum_minutes_at_rate_limit": round(self.limiter.seconds_for(requests) / 60, 2),
-            "dry_run_path": str(self.dry_run_recorder.path) if self.dry_run_recorder else None,
+            "dry_run_path": str(recorder.path) if recorder else None,
         }
+        if recorder and recorder.polls:
+            figures["of_which_polls"] = recorder.polls
+            figures["polls_assume_each_import_takes_seconds"] = ASSUMED_JOB_SECONDS
+        return figures
 
     def close(self) -> None:
         """Close files and connections."""
@@ -156,8 +170,19 @@ class DeliveryKit:
         self.client.close()
 
 
-def _reason_group(reason: str) -> str:
-    """Group reasons for the summary: drop the record's value after the last colon."""
+#: Longest reason key in the summary's `rejected_by_reason` (the rejects file has each in full).
+REASON_KEY_MAX = 120
+
+
+def reason_group(reason: str) -> str:
+    """Group reasons for the summary: drop the record's value after the last colon; bound the length.
+
+    A long reason is cut at a word boundary and ends with "...", never mid-word.
+    """
     if reason.startswith("field '") and ": " in reason:
-        return reason.rsplit(": ", 1)[0]
-    return reason[:120]
+        reason = reason.rsplit(": ", 1)[0]
+    if len(reason) <= REASON_KEY_MAX:
+        return reason
+    head = reason[: REASON_KEY_MAX - 3]
+    cut = head.rsplit(" ", 1)[0] if " " in head else head
+    return cut.rstrip(" ,;:(") + "..."

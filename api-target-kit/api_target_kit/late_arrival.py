@@ -15,6 +15,8 @@ from typing import Any
 
 from singer_sdk import typing as th
 
+from api_target_kit.run_report import RunReport
+
 SETTING = "late_arrival_seconds"
 
 
@@ -37,9 +39,18 @@ def late_arrival_seconds(config: Mapping[str, Any]) -> float:
     return float(config.get("request_timeout_seconds", 60) if value is None else value)
 
 
-def wait_for_late_arrival(config: Mapping[str, Any], *, sleep: Callable[[float], None] = time.sleep) -> float:
-    """Sleep `late_arrival_seconds` (call it when the answer was lost); return the wait."""
+def wait_for_late_arrival(
+    config: Mapping[str, Any], report: RunReport | None = None, *, sleep: Callable[[float], None] = time.sleep
+) -> float:
+    """Sleep `late_arrival_seconds` (call it when the answer was lost); return the wait.
+
+    With `report`, the progress line says the run is waiting for a late-arrival check meanwhile.
+    """
     wait = late_arrival_seconds(config)
     if wait > 0:
-        sleep(wait)
+        if report is None:
+            sleep(wait)
+        else:
+            with report.waiting("late-arrival check", wait):
+                sleep(wait)
     return wait

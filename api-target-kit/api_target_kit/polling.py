@@ -7,6 +7,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Self
 
+#: How long a dry run assumes one asynchronous import takes, to count its polls. Neither Rfmcube
+#: ("can take a long time") nor Connectif documents it; the sandboxes take well under a second,
+#: real imports of full 50 MB files seconds to minutes. With the default schedule (1 s, growing
+#: 1.5x) a 10 s job costs 5 polls: a real run of small imports polls less, of large ones more.
+ASSUMED_JOB_SECONDS = 10.0
+
 
 @dataclass
 class PollSchedule:
@@ -35,6 +41,20 @@ class PollSchedule:
             return current[0]
 
         return next_interval
+
+    def polls_for(self, job_seconds: float) -> int:
+        """How many polls a job that takes `job_seconds` costs on this schedule (at least one).
+
+        One poll after each interval, until the intervals add up to the job's time (or to the
+        timeout, when the job would outlast it). For dry-run estimates.
+        """
+        next_interval = self.intervals()
+        waited, polls = 0.0, 0
+        while True:
+            waited += next_interval()
+            polls += 1
+            if waited >= job_seconds or waited > self.timeout_seconds:
+                return polls
 
     def deadline(self, clock: Callable[[], float] = time.monotonic) -> Callable[[], bool]:
         """A function telling whether `timeout_seconds` have passed since this call."""

@@ -167,6 +167,11 @@ class RateLimiter:
                 self._budget_until = now + reset_in_seconds
             self._changed.notify_all()
 
+    def held_for(self) -> float:
+        """Seconds left of a hold-off the vendor asked for (a 429, no budget left); 0 when none."""
+        with self._changed:
+            return max(self._held_until - self._clock(), 0.0)
+
     def seconds_for(self, calls: int) -> float:
         """How long `calls` requests take at this pace."""
         return calls * self.interval

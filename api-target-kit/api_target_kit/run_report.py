@@ -8,6 +8,8 @@ import os
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,10 +31,13 @@ class StreamTally:
     skipped: Counter[str] = field(default_factory=Counter)
     rejected: Counter[str] = field(default_factory=Counter)
     warnings: Counter[str] = field(default_factory=Counter)
+    #: In a dry run: records a real run would send or delete (`sent` and `deleted` stay 0).
+    would_send: int = 0
+    would_delete: int = 0
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {
+        """JSON-ready form (`would_send`/`would_delete` only in a dry run that had any)."""
+        out: dict[str, Any] = {
             "received": self.received,
             "sent": self.sent,
             "deleted": self.deleted,
@@ -42,11 +47,21 @@ class StreamTally:
             "rejected_by_reason": dict(self.rejected),
             "warnings": dict(self.warnings),
         }
+        if self.would_send or self.would_delete:
+            out.update(would_send=self.would_send, would_delete=self.would_delete)
+        return out
 
     @property
     def settled(self) -> int:
-        """Records with a final outcome (sent, deleted, skipped or rejected)."""
-        return self.sent + self.deleted + sum(self.skipped.values()) + sum(self.rejected.values())
+        """Records with a final outcome (sent, deleted, skipped or rejected; in a dry run, would be sent)."""
+        return (
+            self.sent
+            + self.deleted
+            + self.would_send
+            + self.would_delete
+            + sum(self.skipped.values())
+            + sum(self.rejected.values())
+        )
 
 
 class RunReport:
@@ -79,6 +94,8 @@ class RunReport:
         self.unknown_outcomes: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._finished = False
+        #: Deliberate waits under way (see `waiting`): token -> (what, until).
+        self._waits: dict[object, tuple[str, float]] = {}
 
     # Counting -----------------------------------------------------------------------
 
@@ -100,14 +117,22 @@ class RunReport:
             self._tally(stream).received += count
 
     def sent(self, stream: str, count: int = 1) -> None:
-        """Records the vendor confirmed."""
+        """Records the vendor confirmed (in a dry run: records a real run would send; nothing is sent)."""
         with self._lock:
-            self._tally(stream).sent += count
+            tally = self._tally(stream)
+            if self.dry_run:
+                tally.would_send += count
+            else:
+                tally.sent += count
 
     def deleted(self, stream: str, count: int = 1) -> None:
-        """Source deletes the vendor confirmed."""
+        """Source deletes the vendor confirmed (in a dry run: deletes a real run would send)."""
         with self._lock:
-            self._tally(stream).deleted += count
+            tally = self._tally(stream)
+            if self.dry_run:
+                tally.would_delete += count
+            else:
+                tally.deleted += count
 
     def skipped(self, stream: str, reason: str, count: int = 1) -> None:
         """Records deliberately not sent (with the reason)."""
@@ -220,13 +245,39 @@ class RunReport:
 
     # Progress -----------------------------------------------------------------------
 
+    @contextmanager
+    def waiting(self, what: str, seconds: float) -> Iterator[None]:
+        """Mark a wait made on purpose (e.g. `late-arrival check`): the progress line says so instead of an ETA."""
+        token = object()
+        with self._lock:
+            self._waits[token] = (what, time.monotonic() + seconds)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._waits.pop(token, None)
+
+    def _waiting_text(self) -> str | None:
+        """What the run is waiting for on purpose now, if anything (the longest wait of each kind)."""
+        now = time.monotonic()
+        with self._lock:
+            waits = list(self._waits.values())
+        left: dict[str, float] = {}
+        for what, until in waits:
+            left[what] = max(left.get(what, 0.0), until - now)
+        parts = [f"{what} ({max(seconds, 0.0):.0f} s left)" for what, seconds in sorted(left.items())]
+        held = self.limiter.held_for()
+        if held > 0:
+            parts.append(f"holding off for the vendor's rate limit (429 or no budget left) {held:.0f} s")
+        return ", ".join(parts) or None
+
     def progress_line(self) -> str:
-        """`records sent, rate, pending, ETA bounded by the rate limit`."""
+        """`records sent, rate, pending, ETA bounded by the rate limit` (or what it is waiting for on purpose)."""
         elapsed = max(time.monotonic() - self.started, 1e-6)
         with self._lock:
             received = sum(t.received for t in self.streams.values())
             settled = sum(t.settled for t in self.streams.values())
-            sent = sum(t.sent + t.deleted for t in self.streams.values())
+            sent = sum(t.sent + t.deleted + t.would_send + t.would_delete for t in self.streams.values())
         pending = max(received - settled, 0)
         rate = sent / elapsed
         calls = self.api.calls
@@ -235,10 +286,14 @@ class RunReport:
             by_limit = pending / (sent / calls) * self.limiter.interval
             eta = max(eta or 0.0, by_limit)
         eta_text = _clock(eta) if eta is not None else "unknown"
-        return (
-            f"progress: {sent:,} records delivered ({rate:,.1f}/s), {pending:,} pending, "
-            f"{calls:,} API calls, ETA {eta_text} at {self.limiter.max_requests_per_minute:g} requests/min"
+        waiting = self._waiting_text()
+        outlook = (
+            f"waiting: {waiting}"
+            if waiting
+            else f"ETA {eta_text} at {self.limiter.max_requests_per_minute:g} requests/min"
         )
+        done = "built (dry run)" if self.dry_run else "delivered"
+        return f"progress: {sent:,} records {done} ({rate:,.1f}/s), {pending:,} pending, {calls:,} API calls, {outlook}"
 
     def start_progress(self, every_seconds: float) -> None:
         """Log `progress_line` every `every_seconds` until `finish` (daemon thread)."""

@@ -15,6 +15,7 @@ import hashlib
 import threading
 import time
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from api_target_kit.json_payload import canonical_bytes
@@ -35,6 +36,8 @@ class SentLedger:
 
     def __init__(self, path: str | None) -> None:
         self.path = path
+        #: True when this run created the ledger (a new machine, a lost file): it knows nothing yet.
+        self.fresh = path is None or path == ":memory:" or not Path(path).exists()
         self._lock = threading.Lock()
         self._db = open_sqlite(
             path,

@@ -80,10 +80,11 @@ def common_settings(
         th.Property(
             "ledger_path",
             th.StringType,
-            default=f"{target_name}-ledger.sqlite",
             description=(
                 "SQLite record of what the vendor confirmed (orders, purchases, events and triggers are never sent "
-                "twice; with skip_unchanged, digests of confirmed records). Keep it between runs."
+                "twice; with skip_unchanged, digests of confirmed records). Keep it between runs. Unset: "
+                "ledger.sqlite in the user's state directory ($XDG_STATE_HOME/api-target-kit/<vendor>_<hash of "
+                "the key>/), one per account, not the working directory."
             ),
         ),
         th.Property(

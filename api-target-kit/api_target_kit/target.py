@@ -22,6 +22,7 @@ from api_target_kit.secrets import SecretRedactor
 from api_target_kit.sent_ledger import SentLedger
 from api_target_kit.singer_input import VALUES_SENDABLE, InvalidInputError, SingerInputReader
 from api_target_kit.sink import EntitySink, IgnoredStreamSink
+from api_target_kit.state_dir import account_file
 from api_target_kit.unchanged import reset_all
 from api_target_kit.validation import EntityValidator
 
@@ -105,7 +106,9 @@ class ApiTarget(Target, abc.ABC):
     @cached_property
     def ledger(self) -> SentLedger:
         """What the vendor confirmed, per entity key, in this run and earlier ones (`ledger_path`)."""
-        ledger = SentLedger(self.config.get("ledger_path") or f"{self.name}-ledger.sqlite")
+        ledger = SentLedger(
+            self.config.get("ledger_path") or account_file(self.vendor, self.config.get("api_key"), "ledger.sqlite")
+        )
         if self.config.get("ledger_reset"):
             cleared = reset_all(ledger)
             self.logger.info("ledger_reset: forgot %d confirmed records; everything is sent again", cleared)

@@ -188,6 +188,9 @@ def describe_error(exc: fastjsonschema.JsonSchemaValueException, record: dict[st
         wanted = None
     if wanted:
         return f"field '{name}' is not {_format_name(wanted)}: {shown}"
+    allowed = _allowed_values(exc.definition) if exc.rule in ("enum", "anyOf") else None
+    if allowed is not None:
+        return f"field '{name}' is not one of the allowed values ({', '.join(map(repr, allowed))}): {shown}"
     detail = exc.message.replace("data.", "", 1).replace("data ", "record ", 1)
     types = _wanted_types(exc.definition) if exc.rule == "anyOf" else []
     if types:  # rather than "cannot be validated by any definition"
@@ -207,6 +210,19 @@ def _wanted_types(definition: Any) -> list[str]:
             return []
         found += [kinds] if isinstance(kinds, str) else list(kinds)
     return sorted(set(found))
+
+
+def _allowed_values(definition: Any) -> list[Any] | None:
+    """The values an `enum` (possibly an optional one: anyOf null or enum) allows, else None."""
+    if not isinstance(definition, dict):
+        return None
+    if isinstance(definition.get("enum"), list):
+        return list(definition["enum"])
+    for variant in definition.get("anyOf") or []:
+        allowed = _allowed_values(variant)
+        if allowed is not None:
+            return allowed
+    return None
 
 
 def _wanted_format(definition: Any) -> str | None:

@@ -140,6 +140,7 @@ class ImportRunner:
         self.logger = logger
         self.stats = ImportStats()
         self._downloads = requests.Session()  # no credentials: the report URL is a signed download
+        self._headers: dict[str, list[str]] = {}  # import id -> the columns of the file it was sent
 
     def run(
         self,
@@ -210,7 +211,8 @@ class ImportRunner:
             **(extra_form or {}),
         }
         if self.kit.dry_run:
-            self.kit.record_dry_run("POST", "/imports/", {**form, "file_bytes": len(body)})
+            self.kit.record_dry_run("POST", "/imports/", form, upload=body)
+            self.kit.record_dry_run_polls("/imports/{id}", self.options.poll)
             return "dry-run"
         response = self.kit.client.request(
             "POST", "/imports/", data=form, files={"file": (f"{kind}.csv", body, "text/csv")}, endpoint="/imports/"
@@ -220,6 +222,7 @@ class ImportRunner:
         if not isinstance(info, dict) or not info.get("id"):
             raise DeliveryError(f"Connectif POST /imports/ answered without an import id: {response.text[:300]}")
         self.logger.info("Connectif import %s started (%s, %d bytes)", info["id"], kind, len(body))
+        self._headers[str(info["id"])] = _header_of(body)
         return str(info["id"])
 
     def _await(self, import_id: str, key_column: str) -> ImportResult:
@@ -234,7 +237,8 @@ class ImportRunner:
             status = str(info.get("status", ""))
             if status == FINISHED:
                 rows = self._failed_rows(info) if int(info.get("errors") or 0) else []
-                failed = [(row.get(key_column) or "", row.pop(REASON_COLUMN, "") or "no reason given") for row in rows]
+                reason = self._reason_column(import_id, rows)
+                failed = [(row.get(key_column) or "", row.pop(reason, "") or "no reason given") for row in rows]
                 total = int(info.get("total") or 0)
                 self.stats.rows += total
                 return ImportResult(import_id, total, int(info.get("success") or 0), failed, rows)
@@ -258,14 +262,60 @@ class ImportRunner:
             )
         try:
             response = self._downloads.get(check_api_url(str(url)), timeout=self.kit.client.timeout_seconds)
-            response.raise_for_status()
         except requests.RequestException as exc:
-            raise ImportFailedError(
-                f"Connectif import {info.get('id')}: its error report could not be read ({type(exc).__name__}); "
-                "the batch is not confirmed"
-            ) from None
-        reader = csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")))
-        return [{name: cell for name, cell in row.items() if name is not None and cell is not None} for row in reader]
+            problem = f"the download failed ({type(exc).__name__}: no answer from the report's host)"
+        else:
+            if response.ok:
+                reader = csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")))
+                return [
+                    {name: cell for name, cell in row.items() if name is not None and cell is not None}
+                    for row in reader
+                ]
+            problem = f"the download answered HTTP {response.status_code} {response.reason}".rstrip()
+        raise ImportFailedError(
+            f"Connectif import {info.get('id')} finished with {info.get('errors')} failed rows, but its error report "
+            f"could not be read: {problem}. Without it the failed rows cannot be told apart, so nothing of this batch "
+            "is confirmed and no STATE was emitted for it. The report is a signed link on Connectif's storage host "
+            "that expires: check that this machine may reach that host (a proxy or firewall), then rerun the "
+            "pipeline; it resumes from the last STATE and sends the batch again (imports upsert)."
+        )
+
+    def _reason_column(self, import_id: str, rows: list[dict[str, str]]) -> str:
+        """The error report's reason column: `reason`, else the one column the uploaded file did not have.
+
+        Connectif does not document the report's form (the `reason` column is assumed). When it
+        has no `reason`, the column the report added to the uploaded header holds the reasons; when
+        it added none, the rows are rejected with "no reason given" and a warning says so.
+        """
+        columns = list(rows[0]) if rows else []
+        if not rows or REASON_COLUMN in columns:
+            return REASON_COLUMN
+        uploaded = set(self._headers.get(import_id, []))
+        added = [name for name in columns if name not in uploaded]
+        if added:
+            if len(added) > 1:
+                self.logger.warning(
+                    "Connectif's error report of import %s has no %r column; taking the reasons from %r "
+                    "(it also added %s)",
+                    import_id,
+                    REASON_COLUMN,
+                    added[-1],
+                    ", ".join(map(repr, added[:-1])),
+                )
+            return added[-1]
+        message = (
+            f"Connectif's error report of import {import_id} has no {REASON_COLUMN!r} column and no column the "
+            "uploaded file did not have: its failed rows are rejected without Connectif's reason"
+        )
+        self.logger.warning(message)
+        self.kit.report.add_detail("error_report_without_reasons", message)
+        return REASON_COLUMN
+
+
+def _header_of(body: bytes) -> list[str]:
+    """The column names of a CSV file's header row."""
+    first = body.split(b"\n", 1)[0].decode("utf-8-sig")
+    return next(csv.reader([first]), [])
 
 
 def _flag(value: bool) -> str:

@@ -4,6 +4,10 @@ Re-posting a `purchaseId` is assumed to create a duplicate (vendors/connectif.md
 - the sent ledger knows which purchases Connectif confirmed and what was sent; a purchase
   already there is skipped (`purchase_update_mode: skip`, the default) or, when it changed,
   deleted and created again (`replace`);
+- a purchase the ledger does not know is first looked up with `GET /purchases/purchase-id/{id}`
+  (`verify_new_purchases`, on by default: a fresh machine or a lost ledger must not post a
+  purchase Connectif already has); one it has is skipped, or in `replace` mode compared with
+  what would be sent (`purchase_match`) and replaced only when it differs;
 - after a timeout or a dropped connection, `GET /purchases/purchase-id/{id}` decides whether
   the POST arrived before it is sent again, once it can no longer be landing late
   (`late_arrival_seconds` after the answer was lost); so it does for a purchase a killed run left
@@ -24,11 +28,13 @@ from api_target_kit.sent_ledger import PendingMark, payload_digest
 from target_connectif.base_sink import ConnectifSink
 from target_connectif.entities import CONTACTS, PRODUCTS, PURCHASE_RULES, PURCHASES
 from target_connectif.payloads import purchase_body
+from target_connectif.purchase_match import same_purchase
 from target_connectif.vendor_errors import error_code
 
 CONTACT_MISSING = "E0101"
 UNCHANGED = "unchanged since Connectif confirmed it (not sent again)"
 EXISTS = "already at Connectif (purchase_update_mode: skip)"
+UNCHANGED_THERE = "already at Connectif as it is now (not sent again)"
 
 
 class PurchasesSink(ConnectifSink):
@@ -58,21 +64,32 @@ class PurchasesSink(ConnectifSink):
         record, body = purchase
         digest = payload_digest(body)
         replace = self.setting("purchase_update_mode", "skip") == "replace"
-        exists = confirmed_digest is not None
-        if not exists and (interrupted or self.setting("verify_new_purchases", False)):
-            exists = self._exists(body["purchaseId"])
-            if exists and (interrupted or not replace):
-                # Ours from an interrupted run (it arrived), or one to keep (skip mode).
-                self._confirmed(body["purchaseId"], digest, sent=interrupted)
-                return
-        if exists:
-            if confirmed_digest == digest:
-                self.kit.report.skipped(self.stream_name, UNCHANGED)
-                return
-            if not replace:
-                self.kit.report.skipped(self.stream_name, EXISTS)
-                return
-            self.call("DELETE", self._path(body["purchaseId"]), "/purchases/purchase-id/{id}", ok=(404,))
+        if confirmed_digest is None:
+            # Not in the ledger: a new purchase, or one this machine never saw (a lost or fresh ledger).
+            if interrupted or self.setting("verify_new_purchases", True):
+                found = self._find(body["purchaseId"])
+                if found is not None:
+                    if interrupted or not replace:
+                        # Ours from an interrupted run (it arrived), or one to keep (skip mode).
+                        self._confirmed(body["purchaseId"], digest, sent=interrupted)
+                    elif same_purchase(body, found):
+                        self.connectif.ledger.confirm(self.entity, {body["purchaseId"]: digest})
+                        self.kit.report.skipped(self.stream_name, UNCHANGED_THERE)
+                    else:
+                        self._replace(record, body, digest)
+                    return
+            self._create(record, body, digest)
+            return
+        if confirmed_digest == digest:
+            self.kit.report.skipped(self.stream_name, UNCHANGED)
+        elif not replace:
+            self.kit.report.skipped(self.stream_name, EXISTS)
+        else:
+            self._replace(record, body, digest)
+
+    def _replace(self, record: dict[str, Any], body: dict[str, Any], digest: str) -> None:
+        """Delete the purchase Connectif has, then create it as it is now."""
+        self.call("DELETE", self._path(body["purchaseId"]), "/purchases/purchase-id/{id}", ok=(404,))
         self._create(record, body, digest)
 
     def _create(
@@ -88,7 +105,7 @@ class PurchasesSink(ConnectifSink):
         try:
             self.kit.client.request("POST", path, json_body=body, idempotent=False, endpoint="/purchases/", mark=mark)
         except OutcomeUnknownError:
-            wait_for_late_arrival(self.config)
+            wait_for_late_arrival(self.config, self.kit.report)
             if self._exists(body["purchaseId"]):
                 self.logger.info("Purchase %s arrived although its answer was lost; not sent again", body["purchaseId"])
             else:
@@ -120,10 +137,22 @@ class PurchasesSink(ConnectifSink):
             self.kit.report.skipped(self.stream_name, EXISTS)
 
     def _exists(self, purchase_id: str) -> bool:
-        response = self.kit.client.request(
-            "GET", self._path(purchase_id), endpoint="/purchases/purchase-id/{id}", ok_statuses=(404,)
-        )
-        return response.status_code != 404
+        return self._find(purchase_id) is not None
+
+    def _find(self, purchase_id: str) -> dict[str, Any] | None:
+        """`GET /purchases/purchase-id/{id}`: the purchase Connectif has, None when it has none.
+
+        Paced by the same budget as every call. A dry run writes the GET down and assumes none.
+        """
+        path = self._path(purchase_id)
+        if self.kit.dry_run:
+            self.kit.record_dry_run("GET", path, None)
+            return None
+        response = self.kit.client.request("GET", path, endpoint="/purchases/purchase-id/{id}", ok_statuses=(404,))
+        if response.status_code == 404:
+            return None
+        found = response.json()
+        return found if isinstance(found, dict) else {}
 
     def _delete(self, record: dict[str, Any]) -> None:
         purchase_id = str(record["purchaseId"]).strip()

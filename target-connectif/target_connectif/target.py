@@ -93,8 +93,12 @@ class TargetConnectif(ApiTarget):
         th.Property(
             "verify_new_purchases",
             th.BooleanType,
-            default=False,
-            description="Check GET /purchases/purchase-id/{id} before creating purchases missing from the ledger (one call each).",
+            default=True,
+            description=(
+                "Check GET /purchases/purchase-id/{id} before creating a purchase missing from the ledger (one call "
+                "each, paced by the budget), so a fresh or lost ledger creates no duplicate. Turn off only when the "
+                "ledger is known to hold every purchase Connectif has."
+            ),
         ),
         late_arrival_setting(),
         th.Property("coupon_set_id", th.StringType, description="Coupon set for codes that carry no couponSetId."),

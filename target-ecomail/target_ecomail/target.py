@@ -43,8 +43,8 @@ class TargetEcomail(ApiTarget):
         ),
         th.Property(
             "list_id",
-            th.StringType,
-            description="The Ecomail list subscribers go into, unless a record carries its own list_id.",
+            th.CustomType({"type": ["string", "integer"]}),  # `list_id: 1` in a JSON config, as records may
+            description="The Ecomail list subscribers go into, unless a record carries its own list_id (text or number).",
         ),
         th.Property(
             "update_existing",

@@ -73,6 +73,8 @@ class TransactionsSink(EcomailSink):
                 changed.append(order)
         if self.setting("verify_new_transactions", False):
             uncertain, new = uncertain + new, []
+        elif new and self.ecomail.ledger.fresh and not self.kit.dry_run:
+            self._warn_fresh_ledger()
         # Orders that may be at Ecomail already: PUT them; those it does not have are new.
         absent: list[Order] = []
         for_each_concurrently(uncertain, lambda o: None if self._replace(o) else absent.append(o))
@@ -82,6 +84,21 @@ class TransactionsSink(EcomailSink):
         else:
             self._create_bulk(new)
         for_each_concurrently(changed, lambda o: self._replace(o) or self._create_one(o))
+
+    def _warn_fresh_ledger(self) -> None:
+        """Once per run: orders are created unchecked although the ledger is new (see README)."""
+        if self._fresh_ledger_warned:
+            return
+        self._fresh_ledger_warned = True
+        message = (
+            "the ledger is new (ledger_path), so orders missing from it are created without checking Ecomail: "
+            "orders Ecomail already has are duplicated. On a first run on a new machine into an account that "
+            "has them, set verify_new_transactions: true"
+        )
+        self.logger.warning(message)
+        self.kit.report.warn(self.stream_name, message)
+
+    _fresh_ledger_warned = False
 
     # new orders ----------------------------------------------------------------------
 
@@ -105,7 +122,7 @@ class TransactionsSink(EcomailSink):
                         "The answer to a transaction-bulk call of %d orders was lost; checking whether it arrived",
                         len(chunk),
                     )
-                    wait_for_late_arrival(self.config)
+                    wait_for_late_arrival(self.config, self.kit.report)
                     self._settle_lost_bulk(chunk, send)
                     return
             self._confirmed(chunk)
@@ -145,7 +162,7 @@ class TransactionsSink(EcomailSink):
                 mark=self._mark([order]),
             )
         except OutcomeUnknownError:
-            wait_for_late_arrival(self.config)
+            wait_for_late_arrival(self.config, self.kit.report)
             return self._replace(order) or self._create_one(order)
         except VendorError as exc:
             if exc.status != 422:

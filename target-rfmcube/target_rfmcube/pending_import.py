@@ -408,7 +408,8 @@ class PendingImport:
         """One `/import` of `units`; on 416 split in halves and try again."""
         body = self._body(units, view)
         if self.kit.dry_run:
-            self.kit.record_dry_run("POST", "/import", {"bytes": len(body), "customers": len(units)})
+            self.kit.record_dry_run("POST", "/import", body)
+            self.kit.record_dry_run_polls("/processes/{processId}", self.options.poll)
             self._confirm(units)
             return
         try:
@@ -468,10 +469,6 @@ class PendingImport:
 
     def _merge_order(self, order: PendingOrder, view: memoryview) -> None:
         encoded = bytes(view[order.start : order.start + order.length])
-        if self.kit.dry_run:
-            self.kit.record_dry_run("POST", "/merge_order", json.loads(encoded))
-            self.kit.report.sent(order.stream)
-            return
         body = (
             b'{"triggerIntegrations":'
             + (b"true" if self.options.trigger_integrations else b"false")
@@ -479,6 +476,10 @@ class PendingImport:
             + encoded
             + b"}"
         )
+        if self.kit.dry_run:
+            self.kit.record_dry_run("POST", "/merge_order", body)
+            self.kit.report.sent(order.stream)
+            return
         try:
             self.kit.client.request("POST", "/merge_order", data=body, endpoint="/merge_order")
         except VendorError as exc:

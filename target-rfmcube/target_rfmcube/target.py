@@ -9,6 +9,7 @@ from singer_sdk import typing as th
 
 from api_target_kit.polling import PollSchedule
 from api_target_kit.settings import common_settings, poll_settings, properties_schema
+from api_target_kit.state_dir import account_file
 from api_target_kit.target import ApiTarget
 from target_rfmcube.customer_index import CustomerIndex
 from target_rfmcube.entities import CUSTOMERS, ORDERS
@@ -69,8 +70,10 @@ class TargetRfmcube(ApiTarget):
         th.Property(
             "customer_index_path",
             th.StringType,
-            default=f"{NAME}-customers.sqlite",
-            description="SQLite file of customers Rfmcube confirmed, so later orders nest under them in /import.",
+            description=(
+                "SQLite file of customers Rfmcube confirmed, so later orders nest under them in /import. Unset: "
+                "customers.sqlite in the user's state directory, one per account (as ledger_path)."
+            ),
         ),
         *poll_settings("import process"),
     )
@@ -82,7 +85,10 @@ class TargetRfmcube(ApiTarget):
     @cached_property
     def customer_index(self) -> CustomerIndex:
         """Customers Rfmcube confirmed (this run and earlier ones)."""
-        return CustomerIndex(self.config.get("customer_index_path"))
+        return CustomerIndex(
+            self.config.get("customer_index_path")
+            or account_file(self.vendor, self.config.get("api_key"), "customers.sqlite")
+        )
 
     @cached_property
     def pending_import(self) -> PendingImport:

@@ -10,6 +10,7 @@ from typing import Any
 import requests
 
 from api_target_kit.sent_ledger import SentLedger
+from api_target_kit.state_dir import account_key
 
 from .runs import CONNECTIF_KEY, contacts, load_demo, products, purchases, run_connectif, stream_messages
 
@@ -288,3 +289,63 @@ def test_a_purchase_a_killed_run_left_pending_is_looked_up_not_resent(start_sand
     ]
     assert sandbox.summary()["purchases"] == 2 and sandbox.summary()["duplicate_purchases"] == 0
     assert run.summary["streams"]["purchases"]["sent"] == 2
+
+
+def test_a_fresh_ledger_posts_no_purchase_connectif_already_has(start_sandbox: Any, tmp_path: Path) -> None:
+    """A new machine (no ledger) with default settings: skip mode skips, replace mode replaces the changed one."""
+    sandbox = start_sandbox()
+    setup = stream_messages("contacts", contacts(50), key="_email") + stream_messages(
+        "products", products(3), key="productId"
+    )
+    orders = purchases(4)
+    preloaded = run_connectif(
+        tmp_path / "old-machine", sandbox.base_url, setup + stream_messages("purchases", orders[:3], key="purchaseId")
+    )
+    assert preloaded.returncode == 0 and sandbox.summary()["purchases"] == 3
+    orders[1] = {**orders[1], "totalPrice": 99.0}
+    events = sandbox.summary()["purchase_events_triggered"]
+
+    calls = len(sandbox.request_log())
+    state_home = tmp_path / "state"
+    skip = run_connectif(
+        tmp_path / "new-machine",
+        sandbox.base_url,
+        stream_messages("purchases", orders, key="purchaseId"),
+        ledger_path=None,  # the default: the user's state directory, empty on a new machine
+        env={"XDG_STATE_HOME": str(state_home)},
+    )
+    assert skip.returncode == 0, skip.stderr[-3000:]
+    ledgers = [p.relative_to(state_home).as_posix() for p in state_home.rglob("ledger.sqlite")]
+    assert ledgers == [f"api-target-kit/{account_key('Connectif', CONNECTIF_KEY)}/ledger.sqlite"]
+    assert not any(half in ledgers[0] for half in CONNECTIF_KEY.split(":"))
+    assert sorted(_requests(sandbox)[calls:]) == [
+        *[f"GET /purchases/purchase-id/O00000{n}" for n in range(4)],
+        "POST /purchases/",  # only O000003, the new one
+    ]
+    assert skip.summary["streams"]["purchases"]["sent"] == 1
+    assert skip.summary["streams"]["purchases"]["skipped"] == 3
+
+    calls = len(sandbox.request_log())
+    replace = run_connectif(
+        tmp_path / "another-machine",
+        sandbox.base_url,
+        stream_messages("purchases", orders, key="purchaseId"),
+        purchase_update_mode="replace",
+    )
+    assert replace.returncode == 0, replace.stderr[-3000:]
+    made = _requests(sandbox)[calls:]
+    assert sorted(made) == [
+        "DELETE /purchases/purchase-id/O000001",
+        *[f"GET /purchases/purchase-id/O00000{n}" for n in range(4)],
+        "POST /purchases/",
+    ]
+    assert made.index("DELETE /purchases/purchase-id/O000001") < made.index("POST /purchases/")
+    assert replace.summary["streams"]["purchases"]["skipped_by_reason"] == {
+        "already at Connectif as it is now (not sent again)": 3
+    }
+
+    summary = sandbox.summary()
+    assert summary["purchases"] == 4 and summary["duplicate_purchases"] == 0
+    assert summary["purchase_events_triggered"] == events + 2  # O000003 once, the changed O000001 once
+    stored = {p["purchaseId"]: p["totalPrice"] for p in sandbox.snapshot()["purchases"]}
+    assert stored == {"O000000": 21.0, "O000001": 99.0, "O000002": 21.0, "O000003": 21.0}

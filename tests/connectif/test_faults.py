@@ -145,3 +145,43 @@ def test_a_queue_full_of_other_integrations_imports_fails_the_batch_in_time(star
     assert run.returncode == 1
     assert run.states == []
     assert "import queue stayed full" in run.stderr
+
+
+def _contacts_with_one_bad_age() -> list[dict[str, Any]]:
+    people = contacts(150)
+    people[7]["age"] = "old"
+    return people
+
+
+def test_an_error_report_that_cannot_be_downloaded_names_the_status_and_what_to_do(
+    start_sandbox: Any, tmp_path: Path
+) -> None:
+    sandbox = start_sandbox(contact_fields={"shop_language": "text", "age": "integer"}, error_report_status=403)
+    messages = [
+        *stream_messages("contacts", _contacts_with_one_bad_age(), key="_email"),
+        {"type": "STATE", "value": {"x": 1}},
+    ]
+
+    run = run_connectif(tmp_path, sandbox.base_url, messages)
+
+    assert run.returncode == 1 and run.states == []
+    assert "its error report could not be read: the download answered HTTP 403 Forbidden" in run.stderr
+    assert "rerun the pipeline" in run.stderr and "proxy or firewall" in run.stderr
+
+
+def test_reasons_come_from_the_column_the_error_report_added(start_sandbox: Any, tmp_path: Path) -> None:
+    fields = {"shop_language": "text", "age": "integer"}
+    renamed = start_sandbox(contact_fields=fields, error_report_reason_column="errorMessage")
+    none = start_sandbox(contact_fields=fields, error_report_reason_column="")
+    people = stream_messages("contacts", _contacts_with_one_bad_age(), key="_email")
+
+    taken = run_connectif(tmp_path / "renamed", renamed.base_url, people)
+    missing = run_connectif(tmp_path / "none", none.base_url, people)
+
+    assert taken.returncode == 0 and missing.returncode == 0, missing.stderr[-2000:]
+    reason = taken.rejects[0]["record"]["_reject_reason"]
+    assert "age" in reason and "no reason given" not in reason
+    assert "errorMessage" not in taken.rejects[0]["record"]  # the report's column is not a record field
+    assert "no reason given" in missing.rejects[0]["record"]["_reject_reason"]
+    assert "has no 'reason' column and no column the uploaded file did not have" in missing.stderr
+    assert "error_report_without_reasons" in missing.summary

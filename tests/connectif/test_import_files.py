@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from api_target_kit.polling import ASSUMED_JOB_SECONDS, PollSchedule
 from target_connectif.import_api import FORM_ALLOWANCE
 from target_connectif.payloads import contact_body, record_from_csv_row
 from target_connectif.staged_import import StagedImport
@@ -111,8 +112,15 @@ def test_import_files_fill_the_limit_and_a_key_is_sent_once(start_sandbox: Any, 
 
     assert dry.returncode == 0, dry.stderr[-2000:]
     lines = [json.loads(line) for line in (tmp_path / "dry" / "dry-run.jsonl").read_text().splitlines()]
-    sizes = [line["body"]["file_bytes"] for line in lines if line["path"] == "/imports/"]
-    assert len(sizes) == len(lines) > 3
+    sizes = [line["file_bytes"] for line in lines if line["path"] == "/imports/"]
+    polls = [line for line in lines if line["path"] == "/imports/{id}"]
+    assert len(sizes) + len(polls) == len(lines) and len(sizes) > 3
+    assert len(polls) == len(sizes) * PollSchedule(0.1, max_seconds=0.5).polls_for(ASSUMED_JOB_SECONDS)
+    assert dry.summary["dry_run"]["requests_a_real_run_would_make"] == len(lines)
+    assert dry.summary["streams"]["contacts"]["sent"] == 0
+    assert dry.summary["streams"]["contacts"]["would_send"] == 8_000
+    uploaded = Path(next(line["file"] for line in lines if line["path"] == "/imports/")).read_bytes()
+    assert uploaded.startswith(b"_email,") and len(uploaded) == sizes[0]  # the CSV a real run uploads
     assert max(sizes) <= limit - FORM_ALLOWANCE  # room for the multipart form around the file
     assert min(sizes[:-1]) >= 0.95 * limit, sizes
     assert run.returncode == 0, run.stderr[-2000:]  # a file or request over the limit would be a 413

@@ -296,3 +296,31 @@ def test_orders_and_triggers_a_killed_run_left_pending_are_checked_not_resent(
     assert summary["transactions"] == 3 and summary["duplicate_transactions"] == 0
     assert summary["automation_runs"] == 0
     assert "earlier run was interrupted" in run.rejects[0]["record"]["_reject_reason"]
+
+
+def test_a_list_id_setting_given_as_a_json_number_is_taken_like_the_text(start_sandbox: Any, tmp_path: Path) -> None:
+    sandbox = start_sandbox()
+    run = run_ecomail(
+        tmp_path, sandbox.base_url, stream_messages("subscribers", subscribers(3), key="email"), list_id=int(LIST_ID)
+    )
+
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert sandbox.request_log() and all(
+        r["path"].startswith(f"/lists/{LIST_ID}/subscribe") for r in sandbox.request_log()
+    )
+    assert run.summary["streams"]["subscribers"]["sent"] == 3
+
+
+def test_orders_created_unchecked_into_a_new_ledger_are_warned_about(start_sandbox: Any, tmp_path: Path) -> None:
+    sandbox = start_sandbox()
+    first = run_ecomail(tmp_path, sandbox.base_url, stream_messages("transactions", transactions(2), key="order_id"))
+    later = run_ecomail(
+        tmp_path, sandbox.base_url, stream_messages("transactions", transactions(2, start=2), key="order_id")
+    )
+
+    assert first.returncode == 0 and later.returncode == 0, later.stderr[-2000:]
+    assert "set verify_new_transactions: true" in first.stderr
+    warned = first.summary["streams"]["transactions"]["warnings"]
+    assert len(warned) == 1 and "verify_new_transactions" in next(iter(warned))
+    assert "set verify_new_transactions: true" not in later.stderr  # the ledger is no longer new
+    assert later.summary["streams"]["transactions"]["warnings"] == {}

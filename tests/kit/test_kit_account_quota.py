@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
+import threading
 import time
 from pathlib import Path
 
@@ -75,3 +76,23 @@ def test_an_unreachable_redis_names_the_host_but_not_the_password() -> None:
         )
     assert "127.0.0.1:1/0" in str(caught.value)
     assert "hunter2" not in str(caught.value)
+
+
+def test_the_time_waited_is_wall_time_not_the_sum_over_threads() -> None:
+    quota = AccountQuota(vendor="Fake", api_key=KEY, max_requests_per_minute=600, backend_url="none")
+    per_thread: list[float] = []
+
+    def take() -> None:
+        per_thread.append(sum(quota.acquire() for _ in range(3)))
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=take) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    elapsed = time.monotonic() - started
+
+    # 12 calls one per ~0.1 s: about 1.1 s of the run spent waiting, while the threads together waited ~3x that.
+    assert sum(per_thread) > 2 * elapsed
+    assert 0.8 <= quota.waited_seconds <= elapsed + 0.01

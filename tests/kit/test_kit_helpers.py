@@ -13,6 +13,7 @@ from api_target_kit.dates import is_datetime_string, parse_datetime, to_utc_z
 from api_target_kit.dry_run import DryRunRecorder
 from api_target_kit.errors import ConfigurationError
 from api_target_kit.json_payload import dumps_bytes, dumps_text
+from api_target_kit.polling import PollSchedule
 from api_target_kit.records import as_source_record, is_delete, vendor_fields
 from api_target_kit.secrets import REDACTED, SecretRedactor
 from api_target_kit.settings import common_settings, properties_schema
@@ -238,6 +239,37 @@ def test_dry_run_recorder(tmp_path: Path) -> None:
         {"method": "DELETE", "path": "/items/1", "body": None},
     ]
     assert recorder.requests == 2
+
+
+def test_dry_run_recorder_writes_whole_bodies_big_ones_and_uploads_beside_it(tmp_path: Path) -> None:
+    path = tmp_path / "dry.jsonl"
+    recorder = DryRunRecorder(path, inline_body_bytes=100)
+    recorder.record("POST", "/import", b'{"customers":[{"email":"a@example.cz"}]}')  # encoded JSON, inline
+    big = {"customers": [{"email": f"c{n}@example.cz"} for n in range(10)]}
+    recorder.record("POST", "/import", big)
+    recorder.record("POST", "/imports/", {"type": "contacts"}, upload=b"_email\na@example.cz\n")
+    recorder.record_polls("/imports/{id}", 3)
+    recorder.close()
+
+    lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert lines[0] == {"method": "POST", "path": "/import", "body": {"customers": [{"email": "a@example.cz"}]}}
+    assert "body" not in lines[1] and lines[1]["body_bytes"] > 100
+    assert json.loads(Path(lines[1]["body_file"]).read_text(encoding="utf-8")) == big
+    assert Path(lines[1]["body_file"]).parent == tmp_path / "dry.bodies"
+    assert lines[2]["body"] == {"type": "contacts"} and lines[2]["file_bytes"] == 20
+    assert Path(lines[2]["file"]).read_bytes() == b"_email\na@example.cz\n"
+    assert [line.get("poll") for line in lines[3:]] == [1, 2, 3]
+    assert all(line["method"] == "GET" and line["path"] == "/imports/{id}" for line in lines[3:])
+    assert (recorder.requests, recorder.polls) == (6, 3)
+
+
+def test_polls_are_counted_by_the_poll_schedule() -> None:
+    schedule = PollSchedule(first_seconds=1.0, max_seconds=30.0)
+    assert schedule.polls_for(0.5) == 1
+    assert schedule.polls_for(1.0) == 1
+    assert schedule.polls_for(4.0) == 3  # 1 + 1.5 + 2.25 = 4.75
+    assert schedule.polls_for(10.0) == 5  # ... + 3.375 + 5.06 = 13.2
+    assert PollSchedule(first_seconds=1.0, max_seconds=2.0).polls_for(10.0) == 6  # 1 + 1.5 + 2 x 4 = 10.5
 
 
 # settings -----------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from api_target_kit.api_stats import ApiStats
+from api_target_kit.late_arrival import wait_for_late_arrival
 from api_target_kit.rate_limit import RateLimiter
 from api_target_kit.run_report import RunReport, StreamTally
 
@@ -194,3 +195,22 @@ def test_stream_tally_as_dict() -> None:
     tally.rejected["x"] += 2
     assert tally.as_dict()["rejected"] == 2
     assert tally.settled == 3
+
+
+def test_progress_line_says_what_it_waits_for_on_purpose_instead_of_an_eta() -> None:
+    limiter = RateLimiter(60)
+    report = make_report(limiter=limiter)
+    report.received("orders", 10)
+    report.sent("orders", 2)
+    assert "ETA" in report.progress_line()
+
+    lines: list[str] = []
+    wait_for_late_arrival({"late_arrival_seconds": 30}, report, sleep=lambda _: lines.append(report.progress_line()))
+    assert lines[0].endswith("waiting: late-arrival check (30 s left)")
+    assert "ETA" not in lines[0]
+    assert "ETA" in report.progress_line()  # the wait is over
+
+    limiter.hold_off(20)
+    assert report.progress_line().endswith(
+        "waiting: holding off for the vendor's rate limit (429 or no budget left) 20 s"
+    )

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from api_target_kit.delivery_kit import REASON_KEY_MAX, reason_group
 from api_target_kit.errors import (
     ConfigurationError,
     DeliveryError,
@@ -274,6 +275,9 @@ def test_dry_run_writes_requests_sends_nothing_and_emits_no_state(
     assert result["dry_run"]["requests_a_real_run_would_make"] == 1
     assert result["dry_run"]["dry_run_path"] == config["dry_run_path"]
     assert result["streams"]["items"]["rejected"] == 1  # validation still runs
+    # Nothing was sent: the summary says so, and what a real run would send beside it.
+    assert (result["streams"]["items"]["sent"], result["streams"]["items"]["deleted"]) == (0, 0)
+    assert (result["streams"]["items"]["would_send"], result["streams"]["items"]["would_delete"]) == (1, 1)
 
 
 def test_dry_run_needs_no_api_key(run: Run, server: Any, config: dict[str, Any]) -> None:
@@ -419,3 +423,20 @@ def test_errors_are_delivery_errors() -> None:
     # What ApiTarget.invoke turns into exit code 1.
     for cls in (ConfigurationError, TooManyRejectsError, UnknownStreamError, VendorError):
         assert issubclass(cls, DeliveryError)
+
+
+def test_a_reject_is_logged_by_its_stream_and_long_reasons_are_cut_at_a_word(
+    run: Run, config: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING):
+        run(schema("orders"), record("orders", name="no sku"), entities={"orders": "items"})
+    assert "Rejected a record of stream `orders`: missing required field 'sku'" in caplog.text
+
+    reason = "the vendor refused the record because " + "its shipping-address-country " * 10
+    key = reason_group(reason)
+    assert len(key) <= REASON_KEY_MAX and key.endswith("...")
+    kept = key.removesuffix("...")
+    assert reason.startswith(kept) and reason[len(kept)] == " "  # whole words only
+    assert reason_group("field 'x' is not one of the allowed values ('a', 'b'): 'c'") == (
+        "field 'x' is not one of the allowed values ('a', 'b')"
+    )

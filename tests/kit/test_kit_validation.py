@@ -205,3 +205,23 @@ def test_rules_schema_is_not_modified() -> None:
     EntityValidator(RULES, STREAM_SCHEMA)
     assert RULES.schema["properties"] == before
     assert "updatedAt" not in RULES.schema["properties"]
+
+
+def test_an_enum_reject_lists_the_allowed_values() -> None:
+    rules = EntityRules(
+        schema={
+            "type": "object",
+            "properties": {
+                "status": {"anyOf": [{"type": "null"}, {"enum": ["subscribed", "unsubscribed"]}]},
+                "availability": {"enum": ["instock", "outofstock"]},
+            },
+        }
+    )
+    validator = EntityValidator(rules, {"type": "object", "properties": {}})
+    assert reason_of(validator, {"status": "sub"}) == (
+        "field 'status' is not one of the allowed values ('subscribed', 'unsubscribed'): 'sub'"
+    )
+    assert reason_of(validator, {"availability": "gone"}) == (
+        "field 'availability' is not one of the allowed values ('instock', 'outofstock'): 'gone'"
+    )
+    assert reason_of(validator, {"status": None, "availability": "instock"}) is None

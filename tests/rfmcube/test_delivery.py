@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from api_target_kit.polling import ASSUMED_JOB_SECONDS, PollSchedule
+
 from .conftest import StartSandbox
 from .harness import KEY, load_demo, run_target, stream_messages
 
@@ -202,8 +204,15 @@ def test_dry_run_sends_nothing_and_emits_no_state(start_sandbox: StartSandbox, t
     assert sandbox.request_log() == []
     assert run.states == []
     written = [json.loads(line) for line in (tmp_path / "dry-run.jsonl").read_text().splitlines()]
-    assert [w["path"] for w in written] == ["/import"]
-    assert run.summary["dry_run"]["requests_a_real_run_would_make"] == 1
+    polls = PollSchedule(0.1, max_seconds=0.5).polls_for(ASSUMED_JOB_SECONDS)  # the harness's poll settings
+    assert [w["path"] for w in written] == ["/import"] + ["/processes/{processId}"] * polls
+    # The whole request body a real run sends, not a description of it.
+    assert [c["email"] for c in written[0]["body"]["customers"]] == [_customer(1)["email"], _customer(2)["email"]]
+    assert written[0]["body"]["overwriteDescriptors"] is False
+    assert run.summary["dry_run"]["requests_a_real_run_would_make"] == 1 + polls
+    assert run.summary["dry_run"]["of_which_polls"] == polls > 1
+    assert run.summary["streams"]["customers"]["sent"] == 0
+    assert run.summary["streams"]["customers"]["would_send"] == 2
     assert KEY not in (tmp_path / "dry-run.jsonl").read_text()
 
 

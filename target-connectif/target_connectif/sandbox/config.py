@@ -36,7 +36,11 @@ class SandboxConfig(BaseSandboxConfig):
     * ``coupon_sets``: ids of the coupon sets created in the app (empty);
     * ``authorised_domains``: hosts a ``productDetailUrl`` may point to;
     * ``foreign_requests_per_window``: requests other integrations of the account make in every
-      rate-limit window, taken from the shared budget.
+      rate-limit window, taken from the shared budget;
+    * ``error_report_status``: what an error report download answers (200; e.g. 403 for a signed
+      link that expired);
+    * ``error_report_reason_column``: the name of the error report's reason column (``reason``, the
+      assumption; another name, or empty for none, to test a report of another form).
     """
 
     rate_limit: int = 100
@@ -50,6 +54,8 @@ class SandboxConfig(BaseSandboxConfig):
     coupon_sets: list[str] = field(default_factory=lambda: ["cs-demo"])
     authorised_domains: list[str] = field(default_factory=lambda: ["shop.example.cz", "shop.example.it"])
     foreign_requests_per_window: int = 0
+    error_report_status: int = 200
+    error_report_reason_column: str = "reason"
 
     def __post_init__(self) -> None:
         """Validate the settings; raise ``ValueError`` or ``TypeError`` when one is invalid."""

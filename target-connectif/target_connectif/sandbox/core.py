@@ -55,7 +55,7 @@ class ConnectifCore(RoutedSandboxCore[SandboxConfig, Endpoint]):
 
     def serve_direct(self, request: ApiRequest) -> Response | None:
         """Serve ``/_files/`` downloads outside the kit's pipeline; leave everything else to it."""
-        return serve_file(self._imports, request) if is_file_path(request.path) else None
+        return serve_file(self._imports, request, self.config) if is_file_path(request.path) else None
 
     def check_caller(self, request: ApiRequest) -> Response | None:
         """Refuse anything but ``Authorization: apiKey <key>`` (401, plain text)."""

@@ -100,19 +100,21 @@ class ImportJob:
         body["failedRows"] = [{"cells": list(f.cells), "reason": f.reason} for f in self.failures]
         return body
 
-    def error_report(self) -> bytes:
+    def error_report(self, reason_column: str = REASON_COLUMN) -> bytes:
         """Return the error report: the header plus ``reason``, then each failed row plus its reason.
 
         It uses the import's delimiter; a row with too few or too many cells is padded or cut to
-        the header's width so that ``reason`` is always the last column.
+        the header's width so that ``reason`` is always the last column. An empty
+        ``reason_column`` leaves the reasons out.
         """
         out = io.StringIO()
         writer = csv.writer(out, delimiter=self.options.delimiter)
-        writer.writerow([*self.header, REASON_COLUMN])
+        extra = [reason_column] if reason_column else []
+        writer.writerow([*self.header, *extra])
         width = len(self.header)
         for failure in self.failures:
             cells = list(failure.cells[:width]) + [""] * (width - len(failure.cells))
-            writer.writerow([*cells, failure.reason])
+            writer.writerow([*cells, *([failure.reason] if reason_column else [])])
         return out.getvalue().encode("utf-8")
 
 
