@@ -14,6 +14,7 @@ from api_target_kit.dry_run import DryRunRecorder
 from api_target_kit.errors import ConfigurationError, TooManyRejectsError
 from api_target_kit.http_client import ApiClient
 from api_target_kit.rate_limit import RateLimiter
+from api_target_kit.refusal_streak import DEFAULT_MAX_IDENTICAL_REFUSALS, RefusalStreak
 from api_target_kit.rejects import RejectsWriter
 from api_target_kit.routing import EntityRouter
 from api_target_kit.run_report import RunReport
@@ -75,6 +76,8 @@ class DeliveryKit:
         self.rejects = RejectsWriter(config["rejects_path"], self.redact)
         self.dry_run_recorder = DryRunRecorder(config["dry_run_path"]) if self.dry_run else None
         self.max_rejected = config.get("max_rejected_records")
+        limit = config.get("max_identical_refusals")
+        self.refusals = RefusalStreak(DEFAULT_MAX_IDENTICAL_REFUSALS if limit is None else int(limit))
         self.report = RunReport(
             target_name,
             api=self.api_stats,
@@ -112,12 +115,18 @@ class DeliveryKit:
         record: dict[str, Any],
         reason: str,
         key_properties: list[str] | None = None,
+        *,
+        counted_as: str | None = None,
     ) -> None:
-        """Write `record` to the rejects file and count it."""
+        """Write `record` to the rejects file under `stream` and count it (under `counted_as`, else `stream`).
+
+        A record of a stream with stream maps is written as the tap sent it, under the tap's
+        stream name; it is counted under the stream its sink loads.
+        """
         reason = self.redact(reason)
         self.rejects.write(stream, schema, record, reason, key_properties)
-        self.report.rejected(stream, _reason_group(reason))
-        self.logger.warning("Rejected a %s record: %s", stream, reason)
+        self.report.rejected(counted_as or stream, _reason_group(reason))
+        self.logger.warning("Rejected a %s record: %s", counted_as or stream, reason)
 
     def check_reject_limit(self) -> None:
         """Raise when more records were rejected than `max_rejected_records` allows."""
