@@ -44,6 +44,6 @@ class RefusalStreak:
         if self.limit and count >= self.limit:
             advice = f": {hint}" if hint else ""
             raise RepeatedRefusalError(
-                f"{count} records of {stream} in a row refused with {code}{advice}. "
+                f"{self.limit} records of {stream} in a row refused with {code}{advice}. "
                 f"Stopped to spare the request budget; the last reason: {reason}"
             )

@@ -102,6 +102,11 @@ class ApiTarget(Target, abc.ABC):
         return any(entity not in arrived for entity in sink.depends_on)
 
     @property
+    def input_ended(self) -> bool:
+        """True once the whole input was read (held batches are being, or were, delivered)."""
+        return self._input_ended
+
+    @property
     def held_records(self) -> int:
         """Records waiting on disk for their prerequisites, over all sinks."""
         return sum(sink.held.records for sink in self._entity_sinks_created)
