@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+import copy
 import os
 import sys
 from collections.abc import Mapping
@@ -60,6 +61,8 @@ class ApiTarget(Target, abc.ABC):
         #: The RECORD message being read on the SDK's path (streams with stream maps), for `source_record`.
         self._source_message: dict[str, Any] | None = None
         self._origins: dict[EntitySink, StreamOrigin | None] = {}
+        #: Each stream's SCHEMA and key properties as the tap sent them (the SDK's mapper alters its copy).
+        self._tap_schemas: dict[str, tuple[dict[str, Any], list[str]]] = {}
         #: True once the input has ended: nothing is held any more (see `must_hold`).
         self._input_ended = False
         self._ratios_checked = False
@@ -126,9 +129,21 @@ class ApiTarget(Target, abc.ABC):
                     and raw_stream == sink.stream_name
                 )
                 if not identity:
-                    origin = StreamOrigin(raw_stream, stream_map.raw_schema, list(stream_map.raw_key_properties or []))
+                    schema, keys = self._tap_schemas.get(
+                        raw_stream, (stream_map.raw_schema, list(stream_map.raw_key_properties or []))
+                    )
+                    origin = StreamOrigin(raw_stream, schema, keys)
         self._origins[sink] = origin
         return origin
+
+    def _process_schema_message(self, message_dict: dict[str, Any]) -> None:
+        """The SDK's SCHEMA handling; the tap's SCHEMA is kept as it came, for the rejects file."""
+        schema = message_dict.get("schema")
+        if isinstance(schema, dict) and "stream" in message_dict:
+            keys = message_dict.get("key_properties") or []
+            self._tap_schemas[message_dict["stream"]] = (copy.deepcopy(schema), list(keys))
+            self._origins.clear()
+        super()._process_schema_message(message_dict)
 
     def source_record(self, sink: EntitySink) -> dict[str, Any] | None:
         """The record as the tap sent it, while `sink` preprocesses its mapped form (else None)."""
