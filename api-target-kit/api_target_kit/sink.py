@@ -50,6 +50,9 @@ class EntitySink(BatchSink):
     #: prerequisite stream has not arrived yet, this sink's batches wait on disk (see
     #: `ApiTarget.must_hold`).
     depends_on: ClassVar[tuple[str, ...]] = ()
+    #: False for a sink whose vendor takes its records without their prerequisites (they are only
+    #: sent after them within a drain): its batches are never held.
+    waits_for_prerequisites: ClassVar[bool] = True
     #: Vendor refusal codes (see `refusal_code`) -> what to do about them, for the message that
     #: stops a run after `max_identical_refusals` refusals in a row.
     refusal_hints: ClassVar[dict[str, str]] = {}

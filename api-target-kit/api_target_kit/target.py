@@ -99,7 +99,7 @@ class ApiTarget(Target, abc.ABC):
         prerequisite that never comes (it was loaded by another pipeline) makes the batches wait
         until the input ends; they are delivered then, before the last STATE.
         """
-        if not sink.depends_on or self._input_ended:
+        if not sink.depends_on or not sink.waits_for_prerequisites or self._input_ended:
             return False
         arrived = {other.entity for other in self._entity_sinks_created if other.has_received_records}
         return any(entity not in arrived for entity in sink.depends_on)

@@ -51,6 +51,8 @@ class TransactionsSink(EcomailSink):
     ledger_managed = True  # keeps its own ledger entries: an unchanged one is never sent
     entity_key = ("order_id",)
     depends_on = ("subscribers",)
+    #: Ecomail takes orders of e-mails that are not contacts (vendors/ecomail.md): never held.
+    waits_for_prerequisites = False
     MAX_SIZE_DEFAULT = 10 * TRANSACTION_BULK_MAX
 
     def deliver(self, context: dict[str, Any]) -> None:
