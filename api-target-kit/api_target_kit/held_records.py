@@ -33,7 +33,7 @@ class HeldBatches:
         return self.batches > 0
 
     def hold(self, batch: dict[str, Any]) -> None:
-        """Append one batch (`{"records": [...], "deletes": [...]}`) to the file."""
+        """Append one batch (the SDK's batch context: `{"records": [...], "deletes": [...]}`) to the file."""
         if self._file is None:
             self._file = tempfile.TemporaryFile(prefix="held-batches-")
         pickle.dump(batch, self._file, protocol=pickle.HIGHEST_PROTOCOL)

@@ -207,7 +207,7 @@ class EntitySink(BatchSink):
             for record in latest.values():
                 context.setdefault("deletes" if is_delete(record) else "records", []).append(record)
         if self.api_target.must_hold(self):
-            self.held.hold({"records": context.get("records", []), "deletes": context.get("deletes", [])})
+            self.held.hold(context)
             self.logger.info(
                 "Holding %d %s records on disk until %s arrive (or the input ends): %s refuses them before",
                 self.held.records,
