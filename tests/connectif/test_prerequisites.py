@@ -84,3 +84,35 @@ def test_a_stream_of_purchases_refused_alike_stops_after_max_identical_refusals(
     assert 10 <= len(_purchase_posts(sandbox)) < 20
     assert run.states == []
     assert run.summary["status"] == "failed"
+
+
+def test_a_row_an_import_refuses_is_rejected_as_the_tap_sent_it_when_stream_maps_shape_it(
+    start_sandbox: Any, tmp_path: Path
+) -> None:
+    sandbox = start_sandbox(contact_fields={"shop_language": "text", "age": "integer"})
+    people = [{"email": p.pop("_email"), **p, "years": 30} for p in contacts(150)]
+    people[7]["years"] = "old"
+    maps = {
+        "shop-contacts": {
+            "_email": "email",
+            "email": "__NULL__",
+            "age": "years",
+            "years": "__NULL__",
+            "__key_properties__": ["_email"],
+        }
+    }
+
+    run = run_connectif(
+        tmp_path,
+        sandbox.base_url,
+        stream_messages("shop-contacts", people, key="email"),
+        entities={"shop-contacts": "contacts"},
+        stream_maps=maps,
+    )
+
+    assert run.returncode == 0, run.stderr[-2000:]
+    [reject] = run.rejects
+    assert reject["stream"] == "shop-contacts"
+    assert reject["record"]["email"] == people[7]["email"] and reject["record"]["years"] == "old"
+    assert "_email" not in reject["record"] and "age" not in reject["record"]
+    assert sandbox.summary()["contacts"] == 149
