@@ -15,6 +15,7 @@ from api_target_kit.errors import ConfigurationError, TooManyRejectsError
 from api_target_kit.http_client import ApiClient
 from api_target_kit.polling import ASSUMED_JOB_SECONDS, PollSchedule
 from api_target_kit.rate_limit import RateLimiter
+from api_target_kit.refusal_streak import DEFAULT_MAX_IDENTICAL_REFUSALS, RefusalStreak
 from api_target_kit.rejects import RejectsWriter
 from api_target_kit.routing import EntityRouter
 from api_target_kit.run_report import RunReport
@@ -76,6 +77,8 @@ class DeliveryKit:
         self.rejects = RejectsWriter(config["rejects_path"], self.redact)
         self.dry_run_recorder = DryRunRecorder(config["dry_run_path"]) if self.dry_run else None
         self.max_rejected = config.get("max_rejected_records")
+        limit = config.get("max_identical_refusals")
+        self.refusals = RefusalStreak(DEFAULT_MAX_IDENTICAL_REFUSALS if limit is None else int(limit))
         self.report = RunReport(
             target_name,
             api=self.api_stats,
@@ -115,17 +118,21 @@ class DeliveryKit:
         key_properties: list[str] | None = None,
         *,
         outcome_unknown: bool = False,
+        counted_as: str | None = None,
     ) -> None:
-        """Write `record` to the rejects file and count it.
+        """Write `record` to the rejects file under `stream` and count it (under `counted_as`, else `stream`).
 
-        `outcome_unknown`: the record may have reached the vendor (see `RunReport.outcome_unknown`).
+        A record of a stream with stream maps is written as the tap sent it, under the tap's
+        stream name; it is counted under the stream its sink loads. `outcome_unknown`: the record
+        may have reached the vendor (see `RunReport.outcome_unknown`).
         """
         reason = self.redact(reason)
         self.rejects.write(stream, schema, record, reason, key_properties)
-        self.report.rejected(stream, reason_group(reason))
+        counted = counted_as or stream
+        self.report.rejected(counted, reason_group(reason))
         if outcome_unknown:
-            self.report.outcome_unknown(stream)
-        self.logger.warning("Rejected a record of stream `%s`: %s", stream, reason)
+            self.report.outcome_unknown(counted)
+        self.logger.warning("Rejected a record of stream `%s`: %s", counted, reason)
 
     def check_reject_limit(self) -> None:
         """Raise when more records were rejected than `max_rejected_records` allows."""

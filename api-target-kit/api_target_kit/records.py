@@ -29,6 +29,23 @@ def vendor_fields(record: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in record.items() if k[:1] != "_" or (not k.startswith("_sdc_") and k != REJECT_REASON)}
 
 
+class SourcedRecord(dict[str, Any]):
+    """A record after stream maps that remembers the record the tap sent (`source`).
+
+    Only records of streams with stream maps are wrapped: a reject is written as the tap sent
+    it, so that replaying the rejects file through the same configuration applies the maps
+    again (a mapped record would not pass them a second time).
+    """
+
+    def __init__(self, record: dict[str, Any], source: dict[str, Any]) -> None:
+        super().__init__(record)
+        self.source = source
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled with its source (held batches are spooled to disk)."""
+        return (SourcedRecord, (dict(self), self.source))
+
+
 def as_source_record(record: dict[str, Any]) -> dict[str, Any]:
     """The record as the tap sent it: without the metadata the SDK added."""
     clean = {k: v for k, v in record.items() if k not in SDK_METADATA}

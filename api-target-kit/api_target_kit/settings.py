@@ -6,6 +6,9 @@ from typing import Any
 
 from singer_sdk import typing as th
 
+from api_target_kit.refusal_streak import DEFAULT_MAX_IDENTICAL_REFUSALS
+from api_target_kit.reject_ratio import DEFAULT_MAX_REJECTED_RATIO, MIN_RECORDS_FOR_RATIO
+
 
 def common_settings(
     *, target_name: str, default_api_url: str, default_max_requests_per_minute: int
@@ -73,6 +76,26 @@ def common_settings(
             "max_rejected_records",
             th.IntegerType,
             description="Fail the run (non-zero exit, no STATE for the batch) when more records than this are rejected.",
+        ),
+        th.Property(
+            "max_rejected_ratio",
+            th.NumberType,
+            default=DEFAULT_MAX_REJECTED_RATIO,
+            description=(
+                "Fail the run (exit 1, no final STATE) when a stream had every record rejected, or, with at least "
+                f"{MIN_RECORDS_FOR_RATIO} records, more than this share of them; the message names the stream, its "
+                "most frequent reason and the stream map that may fix it. 1 turns the check off."
+            ),
+        ),
+        th.Property(
+            "max_identical_refusals",
+            th.IntegerType,
+            default=DEFAULT_MAX_IDENTICAL_REFUSALS,
+            description=(
+                "Stop the run after this many records of a stream in a row refused by the vendor for the same "
+                "cause (e.g. Connectif E0102 products missing), naming it, instead of spending the request "
+                "budget on the rest. 0 turns the check off."
+            ),
         ),
         th.Property(
             "summary_path", th.StringType, description="Write the end-of-run summary JSON here (it is always logged)."

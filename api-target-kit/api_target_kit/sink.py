@@ -14,7 +14,8 @@ from singer_sdk.sinks import BatchSink
 
 from api_target_kit.dates import is_canonical_utc
 from api_target_kit.errors import VendorError
-from api_target_kit.records import as_source_record, is_delete
+from api_target_kit.held_records import HeldBatches
+from api_target_kit.records import SourcedRecord, as_source_record, is_delete
 from api_target_kit.unchanged import SKIPPED as UNCHANGED_SKIPPED
 from api_target_kit.unchanged import SkipUnchanged
 from api_target_kit.validation import EntityRules, EntityValidator
@@ -45,8 +46,16 @@ class EntitySink(BatchSink):
     entity: ClassVar[str]
     rules: ClassVar[EntityRules]
     #: Entities whose staged records must be confirmed before this sink's batch is sent
-    #: (e.g. events need their contacts). The target drains those sinks first.
+    #: (e.g. events need their contacts). The target drains those sinks first; while a
+    #: prerequisite stream has not arrived yet, this sink's batches wait on disk (see
+    #: `ApiTarget.must_hold`).
     depends_on: ClassVar[tuple[str, ...]] = ()
+    #: False for a sink whose vendor takes its records without their prerequisites (they are only
+    #: sent after them within a drain): its batches are never held.
+    waits_for_prerequisites: ClassVar[bool] = True
+    #: Vendor refusal codes (see `refusal_code`) -> what to do about them, for the message that
+    #: stops a run after `max_identical_refusals` refusals in a row.
+    refusal_hints: ClassVar[dict[str, str]] = {}
     #: The entity's key at the vendor. When set, a later record of the same key in a batch
     #: replaces an earlier one (counted as skipped), so that only the last is sent.
     entity_key: ClassVar[tuple[str, ...]] = ()
@@ -73,6 +82,8 @@ class EntitySink(BatchSink):
         skipping = bool(self.config.get("skip_unchanged")) and self.entity_key and not self.ledger_managed
         self.unchanged = SkipUnchanged(target.ledger if skipping and not self.kit.dry_run else None, self.entity)
         self._datelike: tuple[dict[str, Any], tuple[tuple[str, str], ...], frozenset[str]] | None = None
+        #: Batches waiting for their prerequisites (see `depends_on`).
+        self.held = HeldBatches()
 
     # SDK hooks ----------------------------------------------------------------------
 
@@ -156,14 +167,13 @@ class EntitySink(BatchSink):
             if name not in record:
                 missing = name
                 break
+        source = self.api_target.source_record(self)
         if failure is None and missing is None:
-            return record
-        self.kit.reject(
-            self.stream_name,
-            self.original_schema,
-            as_source_record(failure.original if failure else record),
+            return record if source is None else SourcedRecord(record, source)
+        self._write_reject(
+            source if source is not None else (failure.original if failure else record),
             failure.reason if failure else f"missing key property '{missing}' (the stream's key_properties)",
-            list(self.key_properties),
+            mapped=source is not None,
         )
         stand_in: dict[str, Any] = {key: record.get(key) for key in self.key_properties}
         stand_in[REJECTED] = True
@@ -192,11 +202,44 @@ class EntitySink(BatchSink):
             self._process_batch(context)
 
     def _process_batch(self, context: dict[str, Any]) -> None:
-        self.api_target.drain_prerequisites(self)
         latest = context.pop("latest", None)
         if latest is not None:
             for record in latest.values():
                 context.setdefault("deletes" if is_delete(record) else "records", []).append(record)
+        if self.api_target.must_hold(self):
+            self.held.hold(context)
+            self.logger.info(
+                "Holding %d %s records on disk until %s arrive (or the input ends): %s refuses them before",
+                self.held.records,
+                self.stream_name,
+                " and ".join(self.depends_on),
+                self.api_target.vendor,
+            )
+            return
+        self.api_target.drain_prerequisites(self)
+        self._release_held()
+        self._deliver_batch(context)
+
+    def release_held(self) -> None:
+        """Deliver the held batches (prerequisites drained first); the input has ended or they arrived."""
+        if self.held:
+            with self.kit.batch_in_flight():
+                self.api_target.drain_prerequisites(self)
+                self._release_held()
+
+    def _release_held(self) -> None:
+        if not self.held:
+            return
+        self.logger.info(
+            "Delivering %d %s records that waited for %s",
+            self.held.records,
+            self.stream_name,
+            ", ".join(self.depends_on),
+        )
+        for batch in self.held.release():
+            self._deliver_batch(batch)
+
+    def _deliver_batch(self, context: dict[str, Any]) -> None:
         if self.unchanged.enabled:
             context["records"] = self.unchanged.changed(context.get("records", []), self.record_key, self._skipped)
             self.unchanged.deleted(self.record_key(r) for r in context.get("deletes", []))
@@ -206,6 +249,11 @@ class EntitySink(BatchSink):
 
     def _skipped(self, count: int) -> None:
         self.kit.report.skipped(self.stream_name, UNCHANGED_SKIPPED, count)
+
+    @property
+    def has_received_records(self) -> bool:
+        """True once a record of this sink's stream was read (its entity's stream has arrived)."""
+        return self.kit.report.tally(self.stream_name).received > 0
 
     def key_of(self, record: dict[str, Any]) -> Any:
         """The record's `entity_key` value(s), as the vendor compares them (override to normalise)."""
@@ -231,6 +279,10 @@ class EntitySink(BatchSink):
         """The reject reason for a record the vendor refused (vendors parse their error bodies)."""
         return str(exc)
 
+    def refusal_code(self, exc: VendorError) -> str:
+        """What makes two refusals "the same" for `max_identical_refusals` (vendors add their error codes)."""
+        return f"HTTP {exc.status}"
+
     def send_or_reject(self, record: dict[str, Any], send: Callable[[], object]) -> bool:
         """Run `send`; a refusal of this record (`refused_statuses`) becomes a reject. True if sent."""
         try:
@@ -238,26 +290,55 @@ class EntitySink(BatchSink):
         except VendorError as exc:
             if exc.status not in self.refused_statuses:
                 raise
-            self.reject(record, self.refusal_reason(exc))
+            self.vendor_refused(record, exc)
             return False
+        self.kit.refusals.accepted(self.stream_name)
         return True
 
+    def vendor_refused(self, record: dict[str, Any], exc: VendorError) -> None:
+        """Reject a record the vendor refused; stop the run after `max_identical_refusals` alike in a row."""
+        reason = self.refusal_reason(exc)
+        self.reject(record, reason)
+        code = self.refusal_code(exc)
+        self.kit.refusals.refused(self.stream_name, code, reason, self.refusal_hints.get(code))
+
     def reject(self, record: dict[str, Any], reason: str, *, outcome_unknown: bool = False) -> None:
-        """Write a record of this stream to the rejects file with `reason`.
+        """Write a record of this stream to the rejects file with `reason` (as the tap sent it).
 
         `outcome_unknown`: it may have reached the vendor and is not sent again (the run ends
         `needs_attention`).
         """
         if self.unchanged.enabled:
             self.unchanged.refused(self.record_key(record))
-        self.kit.reject(
-            self.stream_name,
-            self.original_schema,
-            as_source_record(record),
-            reason,
-            list(self.key_properties),
-            outcome_unknown=outcome_unknown,
+        source = record.source if isinstance(record, SourcedRecord) else None
+        self._write_reject(
+            record if source is None else source, reason, mapped=source is not None, outcome_unknown=outcome_unknown
         )
+
+    def _write_reject(
+        self, record: dict[str, Any], reason: str, *, mapped: bool, outcome_unknown: bool = False
+    ) -> None:
+        """Reject `record`: the tap's record, SCHEMA and stream when `mapped`, else this stream's."""
+        origin = self.api_target.source_of(self) if mapped else None
+        if origin is None:
+            self.kit.reject(
+                self.stream_name,
+                self.original_schema,
+                as_source_record(record),
+                reason,
+                list(self.key_properties),
+                outcome_unknown=outcome_unknown,
+            )
+        else:
+            self.kit.reject(
+                origin.stream,
+                origin.schema,
+                as_source_record(record),
+                reason,
+                origin.key_properties,
+                outcome_unknown=outcome_unknown,
+                counted_as=self.stream_name,
+            )
 
     @contextmanager
     def delivering(self) -> Iterator[None]:

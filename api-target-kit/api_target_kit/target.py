@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import abc
+import copy
 import os
 import sys
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cached_property
 from types import FrameType
 from typing import Any, ClassVar
@@ -18,6 +20,7 @@ from singer_sdk.sinks import Sink
 from api_target_kit.delivery_kit import DeliveryKit
 from api_target_kit.errors import DeliveryError
 from api_target_kit.gc_tuning import tune_for_streaming
+from api_target_kit.reject_ratio import DEFAULT_MAX_REJECTED_RATIO, StreamRejects, check_reject_ratios, source_fields
 from api_target_kit.secrets import SecretRedactor
 from api_target_kit.sent_ledger import SentLedger
 from api_target_kit.singer_input import VALUES_SENDABLE, InvalidInputError, SingerInputReader
@@ -25,6 +28,15 @@ from api_target_kit.sink import EntitySink, IgnoredStreamSink
 from api_target_kit.state_dir import account_file
 from api_target_kit.unchanged import reset_all
 from api_target_kit.validation import EntityValidator
+
+
+@dataclass(frozen=True)
+class StreamOrigin:
+    """The tap's stream behind a sink whose records pass stream maps: its name, SCHEMA and keys."""
+
+    stream: str
+    schema: dict[str, Any]
+    key_properties: list[str]
 
 
 class ApiTarget(Target, abc.ABC):
@@ -47,6 +59,14 @@ class ApiTarget(Target, abc.ABC):
         self._entity_sinks_created: list[EntitySink] = []
         #: Streams whose records take the short path of `_process_record_message`, with their sink.
         self._lean_sinks: dict[str, EntitySink] = {}
+        #: The RECORD message being read on the SDK's path (streams with stream maps), for `source_record`.
+        self._source_message: dict[str, Any] | None = None
+        self._origins: dict[EntitySink, StreamOrigin | None] = {}
+        #: Each stream's SCHEMA and key properties as the tap sent them (the SDK's mapper alters its copy).
+        self._tap_schemas: dict[str, tuple[dict[str, Any], list[str]]] = {}
+        #: True once the input has ended: nothing is held any more (see `must_hold`).
+        self._input_ended = False
+        self._ratios_checked = False
         super().__init__(*args, **kwargs)
         if isinstance(self.message_reader, SingerInputReader):
             self.message_reader.on_invalid_input = self._stop_on_invalid_input
@@ -72,6 +92,67 @@ class ApiTarget(Target, abc.ABC):
                     self.vendor,
                 )
                 self.drain_one(other)
+
+    def must_hold(self, sink: EntitySink) -> bool:
+        """Whether `sink` must hold its batch: a prerequisite stream has not arrived and the input goes on.
+
+        A prerequisite has arrived once a stream of its entity delivered a record to its sink. A
+        prerequisite that never comes (it was loaded by another pipeline) makes the batches wait
+        until the input ends; they are delivered then, before the last STATE.
+        """
+        if not sink.depends_on or not sink.waits_for_prerequisites or self._input_ended:
+            return False
+        arrived = {other.entity for other in self._entity_sinks_created if other.has_received_records}
+        return any(entity not in arrived for entity in sink.depends_on)
+
+    @property
+    def input_ended(self) -> bool:
+        """True once the whole input was read (held batches are being, or were, delivered)."""
+        return self._input_ended
+
+    @property
+    def held_records(self) -> int:
+        """Records waiting on disk for their prerequisites, over all sinks."""
+        return sum(sink.held.records for sink in self._entity_sinks_created)
+
+    def source_of(self, sink: EntitySink) -> StreamOrigin | None:
+        """The tap's stream behind `sink` when stream maps change its records (else None)."""
+        if sink in self._origins:
+            return self._origins[sink]
+        origin = None
+        for raw_stream, maps in self.mapper.stream_maps.items():
+            for stream_map in maps:
+                if stream_map.stream_alias != sink.stream_name:
+                    continue
+                identity = (
+                    type(stream_map) is SameRecordTransform
+                    and not stream_map.flattening_enabled
+                    and raw_stream == sink.stream_name
+                )
+                if not identity:
+                    schema, keys = self._tap_schemas.get(
+                        raw_stream, (stream_map.raw_schema, list(stream_map.raw_key_properties or []))
+                    )
+                    origin = StreamOrigin(raw_stream, schema, keys)
+        self._origins[sink] = origin
+        return origin
+
+    def _process_schema_message(self, message_dict: dict[str, Any]) -> None:
+        """The SDK's SCHEMA handling; the tap's SCHEMA is kept as it came, for the rejects file."""
+        schema = message_dict.get("schema")
+        if isinstance(schema, dict) and "stream" in message_dict:
+            keys = message_dict.get("key_properties") or []
+            self._tap_schemas[message_dict["stream"]] = (copy.deepcopy(schema), list(keys))
+            self._origins.clear()
+        super()._process_schema_message(message_dict)
+
+    def source_record(self, sink: EntitySink) -> dict[str, Any] | None:
+        """The record as the tap sent it, while `sink` preprocesses its mapped form (else None)."""
+        message = self._source_message
+        if message is None or self.source_of(sink) is None:
+            return None
+        record: dict[str, Any] = message["record"]
+        return record
 
     def _stop_on_invalid_input(self, error: InvalidInputError) -> None:
         """Keep the rejects written so far and write the summary of the failed run."""
@@ -151,7 +232,11 @@ class ApiTarget(Target, abc.ABC):
         if sink is None or self._sinks_active.get(stream_name) is not sink:
             sink = self._lean_sink(stream_name)
             if sink is None:
-                super()._process_record_message(message_dict)
+                self._source_message = message_dict
+                try:
+                    super()._process_record_message(message_dict)
+                finally:
+                    self._source_message = None
                 return
         record = message_dict["record"]
         context = sink._get_context(record)
@@ -186,9 +271,13 @@ class ApiTarget(Target, abc.ABC):
         return None
 
     def process_endofpipe(self) -> None:
-        """Drain everything, then write the summary."""
+        """Deliver the held batches, drain everything, check the reject ratios, then write the summary."""
+        self._input_ended = True
         try:
+            for sink in list(self._entity_sinks_created):
+                sink.release_held()
             super().process_endofpipe()
+            self._check_reject_ratios()
         except BaseException as exc:
             self.kit.report.finish("failed", error=self.kit.redact(f"{type(exc).__name__}: {exc}"))
             raise
@@ -202,7 +291,38 @@ class ApiTarget(Target, abc.ABC):
         if self.config.get("dry_run"):
             self.logger.info("Dry run: STATE is not emitted")
             return
+        held = self.held_records
+        if held:
+            # STATE may not move past records that were not delivered; they go at the end of the input.
+            self.logger.info("STATE held back: %d records wait on disk for their prerequisites", held)
+            return
+        if self._input_ended:
+            self._check_reject_ratios()
         super()._write_state_message(state)
+
+    def _check_reject_ratios(self) -> None:
+        """At the end of the input: fail the run for a stream with too many rejects (`max_rejected_ratio`)."""
+        if self._ratios_checked:
+            return
+        self._ratios_checked = True
+        ratio = self.config.get("max_rejected_ratio")
+        streams: dict[str, StreamRejects] = {}
+        for sink in self._entity_sinks_created:
+            origin = self.source_of(sink)
+            tally = self.kit.report.tally(sink.stream_name)
+            streams[sink.stream_name] = StreamRejects(
+                stream=sink.stream_name,
+                received=tally.received,
+                rejected=tally.rejected.copy(),
+                source_stream=origin.stream if origin else sink.stream_name,
+                source_fields=source_fields(origin.schema if origin else sink.original_schema),
+                outcome_unknown=self.kit.report.unknown_outcomes[sink.stream_name],
+            )
+        check_reject_ratios(
+            streams.values(),
+            DEFAULT_MAX_REJECTED_RATIO if ratio is None else float(ratio),
+            str(self.kit.rejects.path),
+        )
 
     def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
         """On SIGTERM/SIGINT during a delivery, stop at once and emit no STATE.
@@ -212,9 +332,11 @@ class ApiTarget(Target, abc.ABC):
         Between batches the SDK's graceful drain is safe and is used as it is.
         """
         kit: DeliveryKit | None = self.__dict__.get("kit")
-        if kit is not None and kit.has_batch_in_flight:
+        held = self.held_records
+        if kit is not None and (kit.has_batch_in_flight or held):
+            doing = f"{held} records waited for their prerequisites" if held else "a batch was being delivered"
             message = (
-                f"Received signal {signum} while a batch was being delivered: stopping without STATE. "
+                f"Received signal {signum} while {doing}: stopping without STATE. "
                 "Rerun the pipeline; it resumes from the last STATE (re-sent records are upserted)."
             )
             self.logger.error(message)

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from api_target_kit.errors import VendorError
 from api_target_kit.sink import EntitySink
-from target_connectif.vendor_errors import refusal_reason
+from target_connectif.vendor_errors import error_code, refusal_reason
 
 if TYPE_CHECKING:
     from target_connectif.target import TargetConnectif
@@ -27,6 +27,10 @@ class ConnectifSink(EntitySink):
     def refusal_reason(self, exc: VendorError) -> str:
         """Connectif's problem details (`detail`, `code`, `validationErrors`) as a reason."""
         return refusal_reason(exc)
+
+    def refusal_code(self, exc: VendorError) -> str:
+        """Connectif's custom code (`E0102`) when it gives one, else the status."""
+        return error_code(exc) or super().refusal_code(exc)
 
     def call(self, method: str, path: str, label: str, *, body: Any = None, ok: tuple[int, ...] = ()) -> int:
         """One JSON call (or its dry-run record); returns the status (0 in a dry run)."""

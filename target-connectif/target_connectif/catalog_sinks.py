@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
 from api_target_kit.concurrency import for_each_concurrently
-from api_target_kit.records import is_delete, vendor_fields
+from api_target_kit.records import SourcedRecord, is_delete, vendor_fields
 from api_target_kit.sent_ledger import payload_digest
 from api_target_kit.sink import REJECTED, SUPERSEDED
 from api_target_kit.unchanged import SKIPPED as UNCHANGED_SKIPPED
@@ -73,8 +73,11 @@ class CatalogSink(ConnectifSink):
         too_large = stage.add(key, self.key_text(record), self.body(record), record)
         if too_large is not None:
             self.reject(record, f"CSV row too large for one import: {too_large}")
-        elif self.unchanged.enabled:
-            stage.digests[key] = payload_digest(vendor_fields(record))
+        else:
+            if self.unchanged.enabled:
+                stage.digests[key] = payload_digest(vendor_fields(record))
+            if isinstance(record, SourcedRecord):  # its reject is rebuilt from the import's report
+                stage.sources[key] = record.source
 
     @property
     def is_full(self) -> bool:
@@ -125,7 +128,11 @@ class CatalogSink(ConnectifSink):
                     continue
                 refused.add(key)
                 record = record_from_csv_row({**row, self.key_field: key_text}, self.schema)
-                self.reject(record, f"Connectif import {result.import_id} refused the row: {reason}")
+                source = stage.sources.get(key)
+                self.reject(
+                    record if source is None else SourcedRecord(record, source),
+                    f"Connectif import {result.import_id} refused the row: {reason}",
+                )
         self.kit.report.sent(self.stream_name, stage.rows_written - len(refused))
         self.connectif.note_import_figures(self.entity, stage.rows_written)
 

@@ -18,6 +18,7 @@ Re-posting a `purchaseId` is assumed to create a duplicate (vendors/connectif.md
 
 from __future__ import annotations
 
+import threading
 from typing import Any, ClassVar
 from urllib.parse import quote
 
@@ -32,6 +33,7 @@ from target_connectif.purchase_match import same_purchase
 from target_connectif.vendor_errors import error_code
 
 CONTACT_MISSING = "E0101"
+PRODUCTS_MISSING = "E0102"
 UNCHANGED = "unchanged since Connectif confirmed it (not sent again)"
 EXISTS = "already at Connectif (purchase_update_mode: skip)"
 UNCHANGED_THERE = "already at Connectif as it is now (not sent again)"
@@ -45,10 +47,24 @@ class PurchasesSink(ConnectifSink):
     ledger_managed = True  # keeps its own ledger entries: an unchanged one is never sent
     entity_key = ("purchaseId",)
     depends_on: ClassVar[tuple[str, ...]] = (CONTACTS, PRODUCTS)
+    refusal_hints: ClassVar[dict[str, str]] = {
+        CONTACT_MISSING: "their contacts do not exist at Connectif: load contacts before purchases, "
+        "set create_missing_contacts, or check contactEmail",
+        PRODUCTS_MISSING: "their products do not exist at Connectif: load products before purchases "
+        "or check the product ids",
+        "E0103": "their products are on a domain the account does not allow: check the product URLs",
+    }
     MAX_SIZE_DEFAULT = 1000
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: Contacts (lower-cased e-mails) and product ids Connectif said it lacks (E0101, E0102).
+        self._missing: dict[str, set[str]] = {CONTACT_MISSING: set(), PRODUCTS_MISSING: set()}
+        self._missing_lock = threading.Lock()
 
     def deliver(self, context: dict[str, Any]) -> None:
         """Deletes, then each purchase once."""
+        self._forget_missing_unless_input_ended()
         for_each_concurrently(context.get("deletes", []), self._delete)
         purchases = [(r, purchase_body(r)) for r in context.get("records", [])]
         ids = [b["purchaseId"] for _, b in purchases]
@@ -97,6 +113,8 @@ class PurchasesSink(ConnectifSink):
     ) -> None:
         trigger = "true" if self.setting("trigger_purchase_event", True) else "false"
         path = f"/purchases/?triggerPurchaseEvent={trigger}"
+        if self._reject_if_known_missing(record, body):
+            return
         if self.kit.dry_run:
             self.kit.record_dry_run("POST", path, body)
             self.kit.report.sent(self.stream_name)
@@ -125,9 +143,64 @@ class PurchasesSink(ConnectifSink):
                 self._create(record, body, digest, contact_created=True)
                 return
             self.connectif.ledger.forget(self.entity, [body["purchaseId"]])
-            self.reject(record, self.refusal_reason(exc))
+            self._note_missing(body, exc)
+            self.vendor_refused(record, exc)
             return
+        self.kit.refusals.accepted(self.stream_name)
         self._confirmed(body["purchaseId"], digest, sent=True)
+
+    # prerequisites Connectif lacks -------------------------------------------------------
+
+    def _forget_missing_unless_input_ended(self) -> None:
+        """While the input goes on, a missing contact or product may still arrive: forget what was missing."""
+        if not self.api_target.input_ended:
+            with self._missing_lock:
+                for missing in self._missing.values():
+                    missing.clear()
+
+    def _note_missing(self, body: dict[str, Any], exc: VendorError) -> None:
+        """Remember the contact (E0101) or products (E0102) Connectif said it lacks."""
+        code = error_code(exc)
+        if code == CONTACT_MISSING:
+            ids = [str(body["contactEmail"]).strip().lower()]
+        elif code == PRODUCTS_MISSING:
+            details: Any = exc.json()
+            ids = (
+                [str(i) for i in (details.get("productIds") or []) if i is not None]
+                if isinstance(details, dict)
+                else []
+            )
+        else:
+            return
+        with self._missing_lock:
+            self._missing[code].update(ids)
+
+    def _reject_if_known_missing(self, record: dict[str, Any], body: dict[str, Any]) -> bool:
+        """Reject, without a call, a purchase whose contact or products Connectif already said it lacks.
+
+        Only for what cannot arrive any more in this run: the input has ended and the contacts and
+        products were drained before the purchases (see `ApiTarget.must_hold`).
+        """
+        with self._missing_lock:
+            contact = str(body["contactEmail"]).strip().lower()
+            no_contact = contact in self._missing[CONTACT_MISSING]
+            products = [str(p.get("productId")) for p in body.get("products") or [] if isinstance(p, dict)]
+            no_products = [p for p in dict.fromkeys(products) if p in self._missing[PRODUCTS_MISSING]]
+        if no_products:
+            self.reject(
+                record,
+                "field 'products': not sent, Connectif refused these products for an earlier purchase of this run "
+                f"({PRODUCTS_MISSING} Products do not exist; load them before purchases): {', '.join(no_products)}",
+            )
+        elif no_contact:
+            self.reject(
+                record,
+                "field 'contactEmail': not sent, Connectif refused this contact for an earlier purchase of this run "
+                f"({CONTACT_MISSING} Contact does not exist; load contacts before purchases): {contact}",
+            )
+        else:
+            return False
+        return True
 
     def _confirmed(self, purchase_id: str, digest: str, *, sent: bool) -> None:
         self.connectif.ledger.confirm(self.entity, {purchase_id: digest})

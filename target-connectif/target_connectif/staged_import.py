@@ -56,6 +56,8 @@ class StagedImport:
         self.deletes: dict[str, dict[str, Any]] = {}
         #: key -> digest of the record (only under `skip_unchanged`).
         self.digests: dict[str, str] = {}
+        #: key -> the record as the tap sent it (only for streams with stream maps), for its reject.
+        self.sources: dict[str, dict[str, Any]] = {}
         #: Once the files are written: the rows they hold, and the rows that alone no longer fit
         #: one (the header grew after they were staged) as column -> cell, with the reason.
         self.rows_written = 0
@@ -101,6 +103,7 @@ class StagedImport:
             if self.records is not None:
                 self.records.pop(key, None)
             self.digests.pop(key, None)
+            self.sources.pop(key, None)
         return row is not None or self.deletes.pop(key, None) is not None
 
     def _add_column(self, name: str) -> None:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import quote
 
 from api_target_kit.actions import ActionSink
 from target_ecomail.base_sink import EcomailSink
 from target_ecomail.entities import AUTOMATION_TRIGGERS, EVENT_RULES, EVENTS, SUBSCRIBERS, TRIGGER_RULES
 from target_ecomail.payloads import event_body
+
+#: What to do when Ecomail keeps refusing events or triggers (it refuses those of unknown e-mails with 422).
+NOT_CONTACTS_HINT = (
+    "are the e-mails Ecomail contacts? Load subscribers before events and triggers, or check the reasons"
+)
 
 
 class EventsSink(ActionSink, EcomailSink):
@@ -21,6 +26,7 @@ class EventsSink(ActionSink, EcomailSink):
     entity = EVENTS
     rules = EVENT_RULES
     depends_on = (SUBSCRIBERS,)
+    refusal_hints: ClassVar[dict[str, str]] = {"HTTP 422": NOT_CONTACTS_HINT}
     endpoint = "/tracker/events"
 
     def action(self, record: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -38,6 +44,7 @@ class AutomationTriggersSink(ActionSink, EcomailSink):
     entity = AUTOMATION_TRIGGERS
     rules = TRIGGER_RULES
     depends_on = (SUBSCRIBERS,)
+    refusal_hints: ClassVar[dict[str, str]] = {"HTTP 422": NOT_CONTACTS_HINT}
     endpoint = "/pipelines/{id}/trigger"
     resend_when_unknown = False
 

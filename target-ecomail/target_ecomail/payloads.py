@@ -100,6 +100,21 @@ def unsent_subscriber_fields(field_names: Iterable[str]) -> list[str]:
     return sorted(k for k in field_names if k not in known and not k.startswith("_sdc_"))
 
 
+#: Transaction fields read besides `TRANSACTION_FIELDS` (`transaction_body`).
+TRANSACTION_OTHER_FIELDS = ("timestamp", "status", "transaction_items")
+
+
+def unsent_transaction_fields(field_names: Iterable[str]) -> list[str]:
+    """Of a transaction's (or a batch's) field names, those Ecomail has no place for (reported, not sent)."""
+    known = set(TRANSACTION_FIELDS) | set(TRANSACTION_OTHER_FIELDS)
+    return sorted(k for k in field_names if k not in known and not k.startswith("_sdc_"))
+
+
+def unsent_item_fields(field_names: Iterable[str]) -> list[str]:
+    """Of transaction items' field names, those that are not Ecomail item fields (reported, not sent)."""
+    return sorted(k for k in field_names if k not in ITEM_FIELDS)
+
+
 def unix_seconds(value: Any) -> int | None:
     """Any date-time (or Unix seconds) as whole Unix seconds."""
     if value in (None, ""):

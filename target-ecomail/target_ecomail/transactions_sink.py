@@ -28,12 +28,17 @@ from api_target_kit.late_arrival import wait_for_late_arrival
 from api_target_kit.sent_ledger import PendingMark, payload_digest
 from target_ecomail.base_sink import EcomailSink
 from target_ecomail.entities import TRANSACTION_RULES, TRANSACTIONS
-from target_ecomail.payloads import transaction_body
+from target_ecomail.payloads import transaction_body, unsent_item_fields, unsent_transaction_fields
 from target_ecomail.vendor_errors import refusal_reason
 
 #: Documented: "Limited to 1000 transactions per request" (bulk create and bulk delete).
 TRANSACTION_BULK_MAX = 1000
 UNCHANGED = "unchanged since Ecomail confirmed it (not sent again)"
+#: The warning for a `currency` field: the one a shop most expects Ecomail to keep.
+CURRENCY_NOT_SENT = (
+    "field 'currency' is not sent: Ecomail transactions have no currency field; "
+    "amounts must be in the shop's currency (convert them before loading)"
+)
 
 Order = tuple[dict[str, Any], dict[str, Any], str]  # record, body, digest
 
@@ -46,6 +51,8 @@ class TransactionsSink(EcomailSink):
     ledger_managed = True  # keeps its own ledger entries: an unchanged one is never sent
     entity_key = ("order_id",)
     depends_on = ("subscribers",)
+    #: Ecomail takes orders of e-mails that are not contacts (vendors/ecomail.md): never held.
+    waits_for_prerequisites = False
     MAX_SIZE_DEFAULT = 10 * TRANSACTION_BULK_MAX
 
     def deliver(self, context: dict[str, Any]) -> None:
@@ -53,6 +60,7 @@ class TransactionsSink(EcomailSink):
         self._delete(context.get("deletes", []))
         shop = self.setting("shop")
         orders: list[Order] = []
+        self._warn_unsent_fields(context.get("records", []))
         for record in context.get("records", []):
             body = transaction_body(record, shop)
             orders.append((record, body, payload_digest(body)))
@@ -99,6 +107,23 @@ class TransactionsSink(EcomailSink):
         self.kit.report.warn(self.stream_name, message)
 
     _fresh_ledger_warned = False
+
+    def _warn_unsent_fields(self, records: list[dict[str, Any]]) -> None:
+        """One warning per field name the batch's orders (or their items) carry that Ecomail has no place for."""
+        if not records:
+            return
+        for name in unsent_transaction_fields(set().union(*records)):
+            self.kit.report.warn(
+                self.stream_name,
+                CURRENCY_NOT_SENT
+                if name == "currency"
+                else f"field '{name}' is not an Ecomail transaction field (not sent)",
+            )
+        items = [i for r in records for i in r.get("transaction_items") or () if isinstance(i, dict)]
+        for name in unsent_item_fields(set().union(*items)) if items else ():
+            self.kit.report.warn(
+                self.stream_name, f"item field '{name}' is not an Ecomail transaction item field (not sent)"
+            )
 
     # new orders ----------------------------------------------------------------------
 

@@ -352,7 +352,6 @@ def test_connectif_from_postgres(pipeline: Pipeline) -> None:
     assert [line["productId"] for line in purchase["products"]] == ["SKU-4", "SKU-1"]
 
 
-@pytest.mark.xfail(strict=False, reason="needs h3 holding: purchases held until their products arrive")
 @pytest.mark.parametrize("pipeline", ["connectif"], indirect=True)
 def test_connectif_purchases_drained_before_their_products_arrive(pipeline: Pipeline) -> None:
     """The tap emits streams in name order: `public-orders_with_items` before `public-products`.

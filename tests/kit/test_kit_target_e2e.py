@@ -27,6 +27,7 @@ from api_target_kit.errors import (
     UnknownStreamError,
     VendorError,
 )
+from api_target_kit.reject_ratio import RejectedStreamError
 from api_target_kit.rejects import REJECT_REASON
 
 KIT_TESTS = Path(__file__).parent
@@ -194,7 +195,8 @@ def test_invalid_records_are_rejected_and_the_run_goes_on(run: Run, server: Any,
 
 
 def test_rejects_file_replays_through_the_target(run: Run, server: Any, config: dict[str, Any], tmp_path: Path) -> None:
-    run(schema(), record(name="no sku"), record(name="no sku either"))
+    with pytest.raises(RejectedStreamError, match="Stream 'items': every record rejected"):
+        run(schema(), record(name="no sku"), record(name="no sku either"))
     assert server.requests == []
     rejects = Path(config["rejects_path"])
 

@@ -1,0 +1,114 @@
+"""A stream shaped by stream maps: its rejects replay through the same config; a wrong map fails the run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from .harness import run_target
+
+STREAM = "public-orders"
+SCHEMA = {
+    "type": "object",
+    "properties": {
+        "id": {"type": ["integer"]},
+        "customerEmail": {"type": ["string", "null"]},
+        "created_at": {"type": ["string", "null"], "format": "date-time"},
+        "updated_at": {"type": ["string", "null"], "format": "date-time"},
+        "amount": {"type": ["string", "null"]},
+        "status": {"type": ["string", "null"]},
+    },
+}
+RENAME = {"createdAt": "created_at", "created_at": "__NULL__", "updatedAt": "updated_at", "updated_at": "__NULL__"}
+
+
+def _order(n: int, amount: str = "12.50") -> dict[str, Any]:
+    return {
+        "id": n,
+        "customerEmail": f"buyer{n}@example.cz",
+        "created_at": "2026-03-01T10:00:00+01:00",
+        "updated_at": "2026-03-02T10:00:00+01:00",
+        "amount": amount,
+        "status": "completed",
+    }
+
+
+def _messages(*records: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {"type": "SCHEMA", "stream": STREAM, "schema": SCHEMA, "key_properties": ["id"]},
+        *({"type": "RECORD", "stream": STREAM, "record": r} for r in records),
+    ]
+
+
+def _read(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_rejects_are_written_as_the_tap_sent_them_and_replay_through_the_same_maps(
+    start_sandbox: Any, tmp_path: Path
+) -> None:
+    sandbox = start_sandbox()
+    settings = {"entities": {STREAM: "orders"}, "stream_maps": {STREAM: RENAME}}
+
+    first = run_target(
+        tmp_path / "run", sandbox.base_url, _messages(_order(1), _order(2), _order(3, "twelve")), **settings
+    )
+
+    assert first.returncode == 0, first.stderr[-3000:]
+    written = _read(tmp_path / "run" / "rejects.singer")
+    assert written[0]["type"] == "SCHEMA" and written[0]["stream"] == STREAM
+    assert "created_at" in written[0]["schema"]["properties"]
+    assert "createdAt" not in written[0]["schema"]["properties"]
+    assert written[0]["key_properties"] == ["id"]
+    [reject] = first.rejects
+    assert reject["stream"] == STREAM
+    assert reject["record"]["created_at"] == "2026-03-01T10:00:00+01:00" and "createdAt" not in reject["record"]
+    reason = reject["record"]["_reject_reason"]
+    assert "amount" in reason
+
+    # The file as it is, through the same configuration: the same reject, no map error.
+    replay = run_target(tmp_path / "replay", sandbox.base_url, written, **settings)
+
+    assert "MapExpressionError" not in replay.stderr and "Traceback" not in replay.stderr, replay.stderr[-3000:]
+    assert [r["record"]["_reject_reason"] for r in replay.rejects] == [reason]
+    assert replay.returncode == 1  # its only record rejected (max_rejected_ratio)
+
+    # Fixed, it is delivered.
+    fixed = [{**m, "record": {**m["record"], "amount": "12.00"}} if m["type"] == "RECORD" else m for m in written]
+    delivered = run_target(tmp_path / "fixed", sandbox.base_url, fixed, **settings)
+
+    assert delivered.returncode == 0, delivered.stderr[-3000:]
+    assert delivered.rejects == []
+    assert delivered.summary["streams"][STREAM]["sent"] == 1
+
+
+def test_a_stream_whose_every_record_is_rejected_fails_naming_the_field_and_the_map(
+    start_sandbox: Any, tmp_path: Path
+) -> None:
+    sandbox = start_sandbox()
+
+    run = run_target(tmp_path, sandbox.base_url, _messages(*(_order(n) for n in range(5))), entities={STREAM: "orders"})
+
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr
+    assert "Stream 'public-orders': every record rejected" in run.stderr
+    assert "missing required field 'createdAt'" in run.stderr
+    assert '"createdAt": "created_at"' in run.stderr  # the stream map that fixes it
+    assert run.summary["status"] == "failed"
+    assert "public-orders" in run.summary["error"]
+    assert len(run.rejects) == 5
+    assert sandbox.summary()["orders"] == 0
+
+
+def test_more_than_max_rejected_ratio_fails_a_stream_of_ten_or_more(start_sandbox: Any, tmp_path: Path) -> None:
+    sandbox = start_sandbox()
+    records = [_order(n, "twelve" if n < 6 else "12.00") for n in range(10)]
+    settings = {"entities": {STREAM: "orders"}, "stream_maps": {STREAM: RENAME}}
+
+    failed = run_target(tmp_path / "a", sandbox.base_url, _messages(*records), **settings)
+    allowed = run_target(tmp_path / "b", sandbox.base_url, _messages(*records), max_rejected_ratio=0.7, **settings)
+
+    assert failed.returncode == 1 and "6 of 10 records rejected" in failed.stderr, failed.stderr[-2000:]
+    assert allowed.returncode == 0, allowed.stderr[-2000:]
+    assert len(allowed.rejects) == 6
