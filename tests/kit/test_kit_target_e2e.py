@@ -431,7 +431,7 @@ def test_a_reject_is_logged_by_its_stream_and_long_reasons_are_cut_at_a_word(
     run: Run, config: dict[str, Any], caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.WARNING):
-        run(schema("orders"), record("orders", name="no sku"), entities={"orders": "items"})
+        run(schema("orders"), record("orders", name="no sku"), entities={"orders": "items"}, max_rejected_ratio=1)
     assert "Rejected a record of stream `orders`: missing required field 'sku'" in caplog.text
 
     reason = "the vendor refused the record because " + "its shipping-address-country " * 10
