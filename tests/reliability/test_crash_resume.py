@@ -307,6 +307,10 @@ def test_kill_9_while_creates_wait_for_slots_leaves_only_the_one_in_flight_to_ch
     create, stored = QUEUED_CREATES[name]
     sandbox = start_sandbox(name, **FAST_SANDBOX, **target.sandbox)
     settings = {**run_settings(target), "max_requests_per_minute": SLOW_REQUESTS_PER_MINUTE}
+    if name == "connectif":
+        # Only the ledger's pending marks decide what is looked up (by default every purchase the
+        # ledger does not know is looked up, which would hide a wrong pending mark).
+        settings["verify_new_purchases"] = False
     live = LiveRun(target, tmp_path, sandbox.base_url, messages, **settings)
     process = sandbox.core.process
     taken: list[str] = []
