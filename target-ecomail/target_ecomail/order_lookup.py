@@ -103,7 +103,7 @@ class OrderLookup:
             return found
         self.logger.info(
             "%d of %d orders missing from the new ledger are at Ecomail already (replaced with PUT, not created); "
-            "%d listing calls (%d so far in this run)",
+            "%d listing call(s) (%d so far in this run)",
             len(found),
             len(bodies),
             figures["listing_calls"] - calls,
