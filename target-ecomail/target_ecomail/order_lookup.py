@@ -1,7 +1,8 @@
 """Which orders Ecomail already has, from its order listing: a new ledger's check before creating.
 
-A ledger this run created (a new machine, a lost file) does not know the orders an earlier
-machine sent; creating them again would duplicate them (vendors/ecomail.md §4.2). A PUT per order
+A ledger with no orders yet (a new machine, a lost file, the empty one a dry run leaves) does not
+know the orders an earlier machine sent; creating them again would duplicate them (vendors/ecomail.md
+§4.2). A PUT per order
 finds out at one call per order; the documented listing `GET /tracker/transaction?date_from=
 &date_to=&per_page=500&page=N` (§4.5) finds out at one call per 500 orders Ecomail has in the
 orders' days. The days: the UTC days of the orders' timestamps, one more each side; an order
@@ -39,10 +40,20 @@ def _shift(day: dt.date, days: int) -> dt.date:
         return day
 
 
+def _utc_day(stamp: int) -> dt.date | None:
+    try:
+        return dt.datetime.fromtimestamp(stamp, dt.UTC).date()
+    except (OverflowError, OSError, ValueError):  # beyond the years a date holds
+        return None
+
+
 def days_to_list(bodies: Sequence[dict[str, Any]], today: dt.date) -> Days:
     """The UTC days Ecomail may list these orders under (see the module docstring)."""
     stamps = [b["transaction"].get("timestamp") for b in bodies]
-    days = [dt.datetime.fromtimestamp(s, dt.UTC).date() for s in stamps if s is not None]
+    maybe_days = [_utc_day(s) for s in stamps if s is not None]
+    days = [d for d in maybe_days if d is not None]
+    if len(days) < len(maybe_days):  # a timestamp no date holds: any day
+        return dt.date.min, dt.date.max
     if None in stamps:
         return dt.date.min, _shift(max([today, *days]), 1)
     return _shift(min(days), -1), _shift(max(days), 1)

@@ -35,3 +35,7 @@ def test_only_the_days_not_listed_yet_are_listed() -> None:
     ]
     assert unlisted(march, [(dt.date.min, dt.date(2026, 12, 7))]) == []
     assert unlisted((dt.date.min, dt.date(2026, 3, 2)), [march]) == [(dt.date.min, dt.date(2026, 2, 28))]
+
+
+def test_a_timestamp_beyond_the_years_a_date_holds_lists_every_day() -> None:
+    assert days_to_list([_order(MARCH_1), _order(10**15)], TODAY) == (dt.date.min, dt.date.max)
