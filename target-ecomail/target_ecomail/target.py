@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any, ClassVar
 
 from singer_sdk import typing as th
@@ -12,6 +13,7 @@ from api_target_kit.target import ApiTarget
 from target_ecomail.actions_sink import AutomationTriggersSink, EventsSink
 from target_ecomail.coupons_sink import CouponsSink
 from target_ecomail.entities import AUTOMATION_TRIGGERS, COUPONS, EVENTS, SUBSCRIBERS, TRANSACTIONS
+from target_ecomail.order_lookup import OrderLookup
 from target_ecomail.subscribers_sink import SUBSCRIBE_BULK_MAX, SubscribersSink
 from target_ecomail.transactions_sink import TransactionsSink
 
@@ -95,9 +97,12 @@ class TargetEcomail(ApiTarget):
         ),
         th.Property(
             "verify_new_transactions",
-            th.BooleanType,
-            default=False,
-            description="PUT orders missing from the ledger before creating them (after losing ledger_path; one call each).",
+            th.BooleanType,  # no default: unset is its own behaviour
+            description=(
+                "Orders missing from the ledger: unset (default), looked up in Ecomail's order listing (500 per "
+                "call) when the ledger has no orders yet (a new machine), those found replaced with PUT; true, PUT "
+                "each one first (one call per order); false, created unchecked (duplicated if Ecomail has them)."
+            ),
         ),
         late_arrival_setting(),
         th.Property(
@@ -112,6 +117,16 @@ class TargetEcomail(ApiTarget):
             description="Update codes that already exist (their valid_until).",
         ),
     )
+
+    @cached_property
+    def ledger_knew_no_orders(self) -> bool:
+        """Whether the ledger had no order when the run began: created by this run, or empty (left by a dry run)."""
+        return self.ledger.fresh or self.ledger.count(TRANSACTIONS) == 0
+
+    @cached_property
+    def order_lookup(self) -> OrderLookup:
+        """Which orders Ecomail has, listed once per run for a new ledger (`verify_new_transactions` unset)."""
+        return OrderLookup(self.kit, self.logger)
 
     def auth_headers(self) -> dict[str, str]:
         """The `key` header (documented) on every request."""

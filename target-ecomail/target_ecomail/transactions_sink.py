@@ -7,6 +7,10 @@ confirmed and the digest of what was sent:
   each when "makes an order" automations must fire);
 - in the ledger, same digest: unchanged, not sent;
 - in the ledger, another digest: `PUT /tracker/transaction/{order_id}` (the whole order).
+A ledger that had no order when the run began (created by it, or left empty by a dry run) knows
+nothing yet: unless `verify_new_transactions` says otherwise, the orders it does not know are
+looked up in Ecomail's order listing first (`order_lookup`); those Ecomail has are PUT (200:
+replaced; 404: created), the others created.
 A bulk call whose answer was lost is never sent again blindly: once it can no longer be
 landing late (`late_arrival_seconds` after the answer was lost), its first and last orders are PUT.
 Ecomail takes or refuses a bulk call whole, so both there means it arrived, neither means it
@@ -57,6 +61,7 @@ class TransactionsSink(EcomailSink):
 
     def deliver(self, context: dict[str, Any]) -> None:
         """Deletes, then new orders, then changed orders."""
+        knew_no_orders = self.ecomail.ledger_knew_no_orders  # read before this run confirms any
         self._delete(context.get("deletes", []))
         shop = self.setting("shop")
         orders: list[Order] = []
@@ -79,9 +84,14 @@ class TransactionsSink(EcomailSink):
                 self.kit.report.skipped(self.stream_name, UNCHANGED)
             else:
                 changed.append(order)
-        if self.setting("verify_new_transactions", False):
+        verify = self.setting("verify_new_transactions")  # None (unset): look up when the ledger is new
+        if verify:
             uncertain, new = uncertain + new, []
-        elif new and self.ecomail.ledger.fresh and not self.kit.dry_run:
+        elif verify is None and new and knew_no_orders:
+            found = self.ecomail.order_lookup.present([o[1] for o in new])
+            uncertain += [o for o in new if o[1]["transaction"]["order_id"] in found]
+            new = [o for o in new if o[1]["transaction"]["order_id"] not in found]
+        elif new and knew_no_orders and not self.kit.dry_run:
             self._warn_fresh_ledger()
         # Orders that may be at Ecomail already: PUT them; those it does not have are new.
         absent: list[Order] = []
@@ -94,14 +104,15 @@ class TransactionsSink(EcomailSink):
         for_each_concurrently(changed, lambda o: self._replace(o) or self._create_one(o))
 
     def _warn_fresh_ledger(self) -> None:
-        """Once per run: orders are created unchecked although the ledger is new (see README)."""
+        """Once per run: orders are created unchecked although the ledger knows none (see README)."""
         if self._fresh_ledger_warned:
             return
         self._fresh_ledger_warned = True
         message = (
-            "the ledger is new (ledger_path), so orders missing from it are created without checking Ecomail: "
-            "orders Ecomail already has are duplicated. On a first run on a new machine into an account that "
-            "has them, set verify_new_transactions: true"
+            "the ledger (ledger_path) is new or has no orders and verify_new_transactions is false, so orders "
+            "missing from it are created without checking Ecomail: orders Ecomail already has are duplicated. On a "
+            "first run on a new machine into an account that has them, leave verify_new_transactions unset (the "
+            "orders are looked up in Ecomail's order listing)"
         )
         self.logger.warning(message)
         self.kit.report.warn(self.stream_name, message)

@@ -31,6 +31,14 @@ def _content(snapshot: dict[str, Any]) -> dict[str, Any]:
     return {**snapshot, "coupons": coupons}
 
 
+#: Ecomail's order listing, as the request log shows it (the query is not logged).
+LISTING = "GET /tracker/transaction"
+
+
+def _call(logged: dict[str, Any]) -> str:
+    return f"{logged['method']} {logged['path']}"
+
+
 def _writes(sandbox: Any, path_part: str) -> int:
     return sum(1 for r in sandbox.request_log() if path_part in r["path"] and r["method"] != "GET")
 
@@ -61,7 +69,9 @@ def test_5000_new_transactions_arrive_in_5_requests_and_a_rerun_changes_nothing(
 
     assert first.returncode == 0 and second.returncode == 0, first.stderr[-2000:] + second.stderr[-2000:]
     log = sandbox.request_log()
-    assert [r["path"] for r in log] == ["/tracker/transaction-bulk"] * 5  # the rerun made no call
+    # The new ledger's orders are looked up first: an empty account answers in one page.
+    assert [_call(r) for r in log] == [LISTING] + ["POST /tracker/transaction-bulk"] * 5  # the rerun made no call
+    assert first.summary["order_lookup"] == {"orders_looked_up": 5000, "found_at_ecomail": 0, "listing_calls": 1}
     summary = sandbox.summary()
     assert summary["transactions"] == 5000
     assert summary["duplicate_transactions"] == 0
@@ -79,7 +89,7 @@ def test_a_changed_order_is_replaced_with_put_not_duplicated(start_sandbox: Any,
     run = run_ecomail(tmp_path, sandbox.base_url, stream_messages("transactions", orders, key="order_id"))
 
     assert run.returncode == 0, run.stderr[-2000:]
-    assert [r["method"] + " " + r["path"] for r in sandbox.request_log()][1:] == ["PUT /tracker/transaction/ORD0000001"]
+    assert [_call(r) for r in sandbox.request_log()][2:] == ["PUT /tracker/transaction/ORD0000001"]
     stored = {t["order_id"]: t for t in sandbox.snapshot()["transactions"]}
     assert stored["ORD0000001"]["status"] == "canceled"
     assert sandbox.summary()["duplicate_transactions"] == 0
@@ -95,7 +105,7 @@ def test_trigger_order_automations_sends_new_orders_one_by_one(start_sandbox: An
     )
 
     assert run.returncode == 0, run.stderr[-2000:]
-    assert [r["path"] for r in sandbox.request_log()] == ["/tracker/transaction"] * 3
+    assert [_call(r) for r in sandbox.request_log()] == [LISTING] + ["POST /tracker/transaction"] * 3
     assert sandbox.summary()["transactions"] == 3
 
 
@@ -218,7 +228,12 @@ def test_a_dry_run_sends_nothing_and_records_nothing_as_sent(start_sandbox: Any,
 
     assert dry.returncode == 0 and dry.states == []
     assert real.returncode == 0
-    assert [r["path"] for r in sandbox.request_log()] == ["/tracker/transaction-bulk"]
+    written = [json.loads(line) for line in (tmp_path / "dry-run.jsonl").read_text().splitlines()]
+    assert [r["method"] for r in written] == ["GET", "POST"]  # the listing a real run reads first, then the bulk
+    assert written[0]["path"].startswith("/tracker/transaction?") and "date_to=" in written[0]["path"]
+    assert dry.summary["dry_run"]["requests_a_real_run_would_make"] == 2
+    # The dry run left the ledger empty: the real run still looks its orders up first.
+    assert [_call(r) for r in sandbox.request_log()] == [LISTING, "POST /tracker/transaction-bulk"]
     assert sandbox.summary()["transactions"] == 5
 
 
@@ -294,8 +309,9 @@ def test_orders_and_triggers_a_killed_run_left_pending_are_checked_not_resent(
     assert "every record rejected" not in run.stderr
     assert "needs attention" in run.stderr.strip().splitlines()[-1].lower()
     made = [f"{r['method']} {r['path']} {r['status']}" for r in sandbox.request_log()[calls:]]
-    assert sorted(made[:2]) == ["PUT /tracker/transaction/ORD0000000 200", "PUT /tracker/transaction/ORD0000001 404"]
-    assert made[2:] == ["POST /tracker/transaction-bulk 200"]  # ORD0000001 (absent) and ORD0000002 (new)
+    assert made[0] == f"{LISTING} 200"  # the ledger has no confirmed order: ORD0000002 is looked up
+    assert sorted(made[1:3]) == ["PUT /tracker/transaction/ORD0000000 200", "PUT /tracker/transaction/ORD0000001 404"]
+    assert made[3:] == ["POST /tracker/transaction-bulk 200"]  # ORD0000001 (absent) and ORD0000002 (new)
     summary = sandbox.summary()
     assert summary["transactions"] == 3 and summary["duplicate_transactions"] == 0
     assert summary["automation_runs"] == 0
@@ -315,16 +331,129 @@ def test_a_list_id_setting_given_as_a_json_number_is_taken_like_the_text(start_s
     assert run.summary["streams"]["subscribers"]["sent"] == 3
 
 
-def test_orders_created_unchecked_into_a_new_ledger_are_warned_about(start_sandbox: Any, tmp_path: Path) -> None:
+def test_a_new_ledger_looks_its_orders_up_in_ecomails_listing_and_duplicates_none(
+    start_sandbox: Any, tmp_path: Path
+) -> None:
+    sandbox = start_sandbox()
+    orders = transactions(5)
+    del orders[2]["timestamp"]  # Ecomail stamps it when created: listed up to today
+    # Another machine sent ORD0..2 of this shop, and 600 orders of another shop on the same day.
+    run_ecomail(tmp_path / "old", sandbox.base_url, stream_messages("transactions", orders[:3], key="order_id"))
+    other_shop = transactions(600, start=1000)
+    run_ecomail(
+        tmp_path / "other", sandbox.base_url, stream_messages("transactions", other_shop, key="order_id"), shop="o.cz"
+    )
+    orders[1] = {**orders[1], "status": "cancelled"}  # changed since: the PUT replaces it
+    calls = len(sandbox.request_log())
+
+    run = run_ecomail(tmp_path / "new", sandbox.base_url, stream_messages("transactions", orders, key="order_id"))
+
+    assert run.returncode == 0, run.stderr[-2000:]
+    made = [f"{_call(r)} {r['status']}" for r in sandbox.request_log()[calls:]]
+    # One shop: the listing asks for it, so the other shop's 600 orders take no page.
+    assert made[0] == f"{LISTING} 200"
+    assert sorted(made[1:4]) == [f"PUT /tracker/transaction/ORD000000{n} 200" for n in range(3)]
+    assert made[4:] == ["POST /tracker/transaction-bulk 200"]  # ORD3 and ORD4
+    assert run.summary["order_lookup"] == {"orders_looked_up": 5, "found_at_ecomail": 3, "listing_calls": 1}
+    assert run.summary["api"]["calls_by_endpoint"][LISTING] == 1
+    assert "3 of 5 orders missing from the new ledger are at Ecomail already" in run.stderr
+    summary = sandbox.summary()
+    assert summary["duplicate_transactions"] == 0 and summary["transactions"] == 605
+    stored = {t["order_id"]: t for t in sandbox.snapshot()["transactions"]}
+    assert stored["ORD0000001"]["status"] == "canceled"
+
+    # Orders of several shops are listed for all shops: 605 orders of those days take 2 pages.
+    mixed = [{**o, "shop": "o.cz"} for o in other_shop[:2]] + transactions(1, start=5)
+    calls = len(sandbox.request_log())
+    again = run_ecomail(tmp_path / "newer", sandbox.base_url, stream_messages("transactions", mixed, key="order_id"))
+
+    assert again.returncode == 0, again.stderr[-2000:]
+    made = [_call(r) for r in sandbox.request_log()[calls:]]
+    assert made[:2] == [LISTING, LISTING]
+    assert sorted(made[2:4]) == ["PUT /tracker/transaction/ORD0001000", "PUT /tracker/transaction/ORD0001001"]
+    assert made[4:] == ["POST /tracker/transaction-bulk"]
+    assert again.summary["order_lookup"] == {"orders_looked_up": 3, "found_at_ecomail": 2, "listing_calls": 2}
+    assert sandbox.summary()["duplicate_transactions"] == 0
+
+
+def test_later_batches_of_a_run_list_only_the_days_not_listed_yet(start_sandbox: Any, tmp_path: Path) -> None:
+    sandbox = start_sandbox()
+    orders = transactions(30)
+    for order in orders[20:]:
+        order["timestamp"] = "2026-03-09T10:00:00Z"  # the third batch: days the first did not list
+    messages = stream_messages("transactions", orders, key="order_id", state_every=10)
+
+    run = run_ecomail(tmp_path, sandbox.base_url, messages, batch_size_rows=10)
+
+    assert run.returncode == 0, run.stderr[-2000:]
+    bulk = "POST /tracker/transaction-bulk"
+    assert [_call(r) for r in sandbox.request_log()] == [LISTING, bulk, bulk, LISTING, bulk]
+    assert run.summary["order_lookup"] == {"orders_looked_up": 30, "found_at_ecomail": 0, "listing_calls": 2}
+
+
+def test_a_ledger_that_has_orders_is_trusted_without_a_listing(start_sandbox: Any, tmp_path: Path) -> None:
     sandbox = start_sandbox()
     first = run_ecomail(tmp_path, sandbox.base_url, stream_messages("transactions", transactions(2), key="order_id"))
+    calls = len(sandbox.request_log())
     later = run_ecomail(
         tmp_path, sandbox.base_url, stream_messages("transactions", transactions(2, start=2), key="order_id")
     )
 
     assert first.returncode == 0 and later.returncode == 0, later.stderr[-2000:]
-    assert "set verify_new_transactions: true" in first.stderr
+    assert [_call(r) for r in sandbox.request_log()[calls:]] == ["POST /tracker/transaction-bulk"]
+    assert "order_lookup" not in later.summary
+
+
+def test_verify_new_transactions_true_puts_each_order_a_new_ledger_does_not_know(
+    start_sandbox: Any, tmp_path: Path
+) -> None:
+    sandbox = start_sandbox()
+    orders = transactions(3)
+    run_ecomail(tmp_path / "old", sandbox.base_url, stream_messages("transactions", orders[:1], key="order_id"))
+    calls = len(sandbox.request_log())
+
+    run = run_ecomail(
+        tmp_path / "new",
+        sandbox.base_url,
+        stream_messages("transactions", orders, key="order_id"),
+        verify_new_transactions=True,
+    )
+
+    assert run.returncode == 0, run.stderr[-2000:]
+    made = [f"{_call(r)} {r['status']}" for r in sandbox.request_log()[calls:]]
+    assert sorted(made[:3]) == [
+        "PUT /tracker/transaction/ORD0000000 200",
+        "PUT /tracker/transaction/ORD0000001 404",
+        "PUT /tracker/transaction/ORD0000002 404",
+    ]
+    assert made[3:] == ["POST /tracker/transaction-bulk 200"]
+    assert sandbox.summary()["duplicate_transactions"] == 0
+
+
+def test_verify_new_transactions_false_trusts_a_new_ledger_and_warns(start_sandbox: Any, tmp_path: Path) -> None:
+    sandbox = start_sandbox()
+    orders = transactions(2)
+    run_ecomail(tmp_path / "old", sandbox.base_url, stream_messages("transactions", orders, key="order_id"))
+    calls = len(sandbox.request_log())
+
+    first = run_ecomail(
+        tmp_path,
+        sandbox.base_url,
+        stream_messages("transactions", orders, key="order_id"),
+        verify_new_transactions=False,
+    )
+    later = run_ecomail(
+        tmp_path,
+        sandbox.base_url,
+        stream_messages("transactions", transactions(2, start=2), key="order_id"),
+        verify_new_transactions=False,
+    )
+
+    assert first.returncode == 0 and later.returncode == 0, later.stderr[-2000:]
+    assert [_call(r) for r in sandbox.request_log()[calls:]] == ["POST /tracker/transaction-bulk"] * 2  # no listing
+    assert sandbox.summary()["duplicate_transactions"] == 2  # what false means on a new machine
+    assert "leave verify_new_transactions unset" in first.stderr
     warned = first.summary["streams"]["transactions"]["warnings"]
-    assert len(warned) == 1 and "verify_new_transactions" in next(iter(warned))
-    assert "set verify_new_transactions: true" not in later.stderr  # the ledger is no longer new
+    assert len(warned) == 1 and "verify_new_transactions is false" in next(iter(warned))
+    assert "leave verify_new_transactions unset" not in later.stderr  # the ledger has orders now
     assert later.summary["streams"]["transactions"]["warnings"] == {}

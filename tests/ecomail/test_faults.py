@@ -79,6 +79,7 @@ def test_a_lost_answer_to_a_transaction_bulk_call_creates_no_duplicate(start_san
     assert summary["transactions"] == 20
     assert summary["duplicate_transactions"] == 0
     assert summary["requests"]["by_status"].get("dropped", 0) >= 1
+    assert any(r["path"] == "/tracker/transaction-bulk" and r["status"] is None for r in sandbox.request_log())
 
 
 def test_wrong_api_key_stops_at_once_and_never_prints_the_key(start_sandbox: Any, tmp_path: Path) -> None:
