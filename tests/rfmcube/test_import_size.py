@@ -53,6 +53,25 @@ def test_each_import_but_the_last_is_nearly_full_and_none_passes_the_limit(
     assert run.summary["streams"]["orders"]["sent"] == 700
 
 
+def test_a_416_teaches_the_request_size_once_for_the_whole_run(start_sandbox: StartSandbox, tmp_path: Path) -> None:
+    # The account takes 20,000 bytes a request while the target assumes 60,000: the first import
+    # is refused at 60,000 and at 30,000, then every request of the run is cut at 15,000.
+    sandbox = start_sandbox(max_request_bytes=20_000)
+    customers = [_customer(n, notes="n" * (n % 40)) for n in range(1000)]
+    orders = [_order(n, n % 1000) for n in range(300)]
+    messages = [*stream_messages("customers", customers, key="id"), *stream_messages("orders", orders, key="id")]
+    run = run_target(tmp_path, sandbox.base_url, messages, max_request_bytes=60_000)
+    assert run.returncode == 0, run.stderr[-2000:]
+    imports = [r for r in sandbox.request_log() if r["path"].endswith("/import")]
+    refused = [r["bytes"] for r in imports if r["status"] == 416]
+    accepted = [r["bytes"] for r in imports if r["status"] == 200]
+    assert len(refused) == 2 and refused[0] > 30_000 and 20_000 < refused[1] <= 30_000, refused
+    assert len(accepted) >= 10 and max(accepted) <= 15_000, accepted
+    stored_customers, stored_orders, orphans = _stored(sandbox)
+    assert len(stored_customers) == 1000 and len(stored_orders) == 300 and not orphans
+    assert run.summary["streams"]["customers"]["sent"] == 1000
+
+
 def test_no_record_cap_unless_batch_size_rows_is_set(tmp_path: Path) -> None:
     def options(**settings: Any) -> ImportOptions:
         config = {
