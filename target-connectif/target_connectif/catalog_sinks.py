@@ -61,7 +61,10 @@ class CatalogSink(ConnectifSink):
         if stage is None:
             threshold = int(self.setting("bulk_threshold", DEFAULT_BULK_THRESHOLD))
             stage = StagedImport(
-                self.key_field, self.connectif.imports.options.file_bytes, keep_records_below=threshold
+                self.key_field,
+                self.connectif.imports.options.file_bytes,
+                keep_records_below=threshold,
+                key_of_text=lambda text: self.key_of({self.key_field: text}),
             )
             context[STAGED] = self._filling = stage
         key = self.key_of(record)
