@@ -28,6 +28,10 @@ _ROW_MASK = (1 << _ROW_BITS) - 1
 _HASH_MASK = (1 << 64) - 1
 
 
+def _no_rows(row: int) -> str:
+    raise LookupError(f"row {row}: the batch's file is closed")
+
+
 class KeyIndex:
     """The live row of each key staged in a batch; `key_of(row)` reads a row's key back."""
 
@@ -38,6 +42,14 @@ class KeyIndex:
         self._buckets: list[array[int]] = [array("Q") for _ in range(256)]
         self._live = bytearray()
         self._count = 0
+
+    def detach(self) -> None:
+        """Drop `key_of` once the rows' file is gone.
+
+        `key_of` refers back to the batch: kept, it would make a reference cycle that only the
+        garbage collector's rare full collections free. `has_hash_of`, `live_rows` and `len` still work; `get` and `pop` no longer read rows back.
+        """
+        self._key_of = _no_rows
 
     def __len__(self) -> int:
         """Live keys."""

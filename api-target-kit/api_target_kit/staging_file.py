@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import tempfile
 import uuid
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
 #: Bytes gathered in memory before they are written to the file, and read back per piece.
@@ -77,6 +78,14 @@ class StagingFile:
                 view = view[os.write(self._fd, view) :]
             self._written += len(self._pending)
             self._pending = bytearray()
+
+
+def with_offset(offsets: array[int], offset: int) -> array[int]:
+    """`offsets` (4 bytes each while the file is under 4 GiB) with `offset` appended: a wider copy past that."""
+    if offset > 0xFFFFFFFF and offsets.typecode == "I":
+        offsets = array("Q", offsets)
+    offsets.append(offset)
+    return offsets
 
 
 class SequentialReader:

@@ -5,7 +5,7 @@ row is encoded when it is staged, a running size is kept, and the sink is full w
 could take the file past `max_import_bytes` (Connectif: 50 MB), so that one import carries a
 full file (≈ 410,000 contacts of ~120 bytes a row). The rows are staged on disk: each record's
 encoded row is appended to the batch's temporary file (`StagingFile`), and the import is
-streamed from that file. What stays in memory per record is where its row starts (8 bytes)
+streamed from that file. What stays in memory per record is where its row starts (4 bytes)
 and its key in a `KeyIndex` (about 9 bytes); the records themselves only while the batch may
 still go record by record (below `bulk_threshold` upserts), and deletes.
 
@@ -31,7 +31,7 @@ from typing import Any
 from api_target_kit.batching import OversizedItem
 from api_target_kit.key_index import KeyIndex
 from api_target_kit.sent_ledger import SentLedger
-from api_target_kit.staging_file import StagingFile, StreamedBody
+from api_target_kit.staging_file import StagingFile, StreamedBody, with_offset
 from api_target_kit.unchanged import PREFIX, SkipUnchanged
 from target_connectif.import_api import CsvLines
 from target_connectif.payloads import csv_cell
@@ -56,7 +56,7 @@ class StagedImport:
         self._lines = CsvLines()
         self.header = self._lines.line(self.columns)
         self._rows = StagingFile()
-        self._starts = array("Q")  # row number -> where its bytes start in `_rows`
+        self._starts = array("I")  # row number -> where its bytes start in `_rows` (see `with_offset`)
         #: Row numbers at which a column was added: a row has 1 cell + one per change at or before it
         #: (fewer than the columns: padded when written).
         self._column_added_at: list[int] = []
@@ -93,7 +93,7 @@ class StagedImport:
         if len(self.header) + size > self.max_bytes:
             return OversizedItem(key, len(self.header) + size, self.max_bytes).reason
         self.live.put(key, len(self._starts))
-        self._starts.append(self._rows.append(line))
+        self._starts = with_offset(self._starts, self._rows.append(line))
         self._live_bytes += size
         self._live_cells += len(cells)
         self._largest_row = max(self._largest_row, size)
@@ -176,6 +176,7 @@ class StagedImport:
             yield from self._rewritten(width)
         finally:
             rows.close()
+            self.live.detach()  # it refers back to this batch: no reference cycle left behind
 
     def _rewritten(self, width: int) -> Iterator[StreamedBody]:
         reader = self._rows.reader()

@@ -10,7 +10,7 @@ could pass `max_request_bytes`, so a drain is one nearly full request (Rfmcube d
 record cap; `batch_size_rows` sets one only when given). The import is staged on disk: each
 record's encoded payload is appended to the batch's temporary file (`StagingFile`) as it
 arrives, and the request is streamed from that file. What stays in memory per customer is
-its offset, length and stream (13 bytes) and its key in a `KeyIndex` (about 9 bytes); orders
+its offset, length and stream (9 bytes) and its key in a `KeyIndex` (about 9 bytes); orders
 are kept as small objects (offset, length, key). A later record of a key makes the earlier
 row dead: it stays in the file and is skipped when the request is streamed. The customer
 index is written at confirmation from the rows read back, 10,000 at a time. Neither the
@@ -40,7 +40,7 @@ from api_target_kit.errors import VendorError
 from api_target_kit.json_payload import dumps_bytes
 from api_target_kit.key_index import KeyIndex
 from api_target_kit.polling import PollSchedule
-from api_target_kit.staging_file import StagingFile, StreamedBody
+from api_target_kit.staging_file import StagingFile, StreamedBody, with_offset
 from target_rfmcube.customer_index import CustomerIndex
 from target_rfmcube.import_process import await_process, start_import
 from target_rfmcube.payloads import (
@@ -127,7 +127,7 @@ class _Batch:
 
     def __init__(self) -> None:
         self.file = StagingFile()
-        self.starts = array("q")  # customer row -> offset in `file`
+        self.starts = array("I")  # customer row -> offset in `file` (see `with_offset`)
         self.lengths = array("I")  # customer row -> bytes of its payload
         self.streams = bytearray()  # customer row -> its stream's number
         self.customers = KeyIndex(self.key_at)
@@ -149,8 +149,9 @@ class _Batch:
         return email_key(self.payload_at(row).get("email"))
 
     def close(self) -> None:
-        """Delete the file."""
+        """Delete the file (and let the key index go: it refers back to this batch)."""
         self.file.close()
+        self.customers.detach()
 
 
 #: A unit of a request: a customer row (>= 0), or `-1 - n` for the n-th `PendingCustomer`
@@ -260,7 +261,7 @@ class PendingImport:
         if group is not None:
             self._bytes -= group.stub_bytes  # its staged orders nest under this customer, not under a stub
         batch.customers.put(key, len(batch.starts))
-        batch.starts.append(batch.add(encoded))
+        batch.starts = with_offset(batch.starts, batch.add(encoded))
         batch.lengths.append(len(encoded))
         batch.streams.append(self._stream_number(source.stream))
         self._bytes += len(encoded) + 1
