@@ -29,8 +29,8 @@ PACKAGES = ("api-target-kit", "target-rfmcube")
 
 
 def exported(commit: str) -> Path:
-    """The packages of `commit`, exported to bench/.work/learned_cap/<commit>/ (once)."""
-    where = common.WORK / "learned_cap" / commit
+    """The packages of `commit`, exported to bench/.work/learned_cap/<commit>/src/ (once)."""
+    where = common.WORK / "learned_cap" / commit / "src"
     if not where.exists():
         where.mkdir(parents=True)
         archive = where / "src.tar"
@@ -59,6 +59,8 @@ def run(records: int, sandbox: common.Sandbox, commit: str | None) -> dict[str, 
         raise RuntimeError(
             f"{commit or 'current'}: exit {measured.returncode}, sent {sent} of {records}: {measured.stderr_tail}"
         )
+    if commit is not None and "now cut at" in (work / "stderr.txt").read_text(errors="replace"):
+        raise RuntimeError(f"the run of {commit} used this worktree's code, not the exported one")
     log = sandbox.requests()
     imports = [r for r in log if r["path"].endswith("/import")]
     refused = [r for r in imports if r["status"] == 416]
