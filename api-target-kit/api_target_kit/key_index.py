@@ -17,9 +17,9 @@ dict.
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_left
+from bisect import bisect_left, insort
 from collections.abc import Callable, Iterator
-from itertools import chain, compress
+from itertools import compress
 
 #: Keys kept by their text before they are folded into the sorted arrays.
 RECENT = 16_384
@@ -141,5 +141,6 @@ class KeyIndex:
             added[number].append(high | row)
         self._recent = {}
         for number, new in enumerate(added):
-            if new:
-                self._buckets[number] = array("Q", sorted(chain(self._buckets[number], new)))
+            bucket = self._buckets[number]
+            for packed in new:  # in place: the arrays grow, none is rebuilt (less for the allocator to hold)
+                insort(bucket, packed)
