@@ -94,6 +94,12 @@ class CatalogSink(ConnectifSink):
             return
         if self._filling is stage:
             self._filling = None
+        try:
+            self._deliver_staged(stage)
+        finally:
+            stage.close()
+
+    def _deliver_staged(self, stage: StagedImport) -> None:
         by_import = stage.records is None or stage.filled
         if self.unchanged.enabled:
             unchanged = self.unchanged.unchanged_keys(stage.digests)

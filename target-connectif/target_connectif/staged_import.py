@@ -175,8 +175,7 @@ class StagedImport:
                 return
             yield from self._rewritten(width)
         finally:
-            rows.close()
-            self.live.detach()  # it refers back to this batch: no reference cycle left behind
+            self.close()  # the key index refers back to this batch: no reference cycle left behind
 
     def _rewritten(self, width: int) -> Iterator[StreamedBody]:
         reader = self._rows.reader()
@@ -213,6 +212,11 @@ class StagedImport:
         out = StagingFile()
         out.append(self.header)
         return out
+
+    def close(self) -> None:
+        """Delete the staging file and let the key index go (also when the batch went record by record)."""
+        self._rows.close()
+        self.live.detach()
 
     def holds(self, key: str) -> bool:
         """True if a row of `key` was written (after `files`; a hash match, so almost surely)."""
