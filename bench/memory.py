@@ -6,6 +6,7 @@ target that has imported everything and read nothing.
 
     .venv/bin/python bench/memory.py
     .venv/bin/python bench/memory.py --sizes 100000,300000 --only ecomail
+    .venv/bin/python bench/memory.py --only rfmcube,connectif
     .venv/bin/python bench/memory.py --tracemalloc --sizes 100000 --only rfmcube   # where the peak is allocated
 """
 
@@ -109,12 +110,13 @@ def main() -> int:
     """Run, write bench/results/memory.json, print the table."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="100000,300000,1000000")
-    parser.add_argument("--only", choices=[e.vendor for e in common.MAIN_ENTITIES])
+    parser.add_argument("--only", help="vendors, comma-separated (e.g. rfmcube,connectif)")
     parser.add_argument("--tracemalloc", action="store_true")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     state = common.machine_state()
-    entities = [e for e in common.MAIN_ENTITIES if args.only in (None, e.vendor)]
+    only = args.only.split(",") if args.only else [e.vendor for e in common.MAIN_ENTITIES]
+    entities = [e for e in common.MAIN_ENTITIES if e.vendor in only]
     results = [bench_entity(e, sizes, trace=args.tracemalloc) for e in entities]
     name = "memory_tracemalloc" if args.tracemalloc else "memory"
     path = common.write_result(name, {"machine": state, "results": results})

@@ -7,6 +7,7 @@ from typing import Any
 
 import common
 import cpu_per_record
+import learned_cap
 import memory
 import pacing
 import quota_efficiency
@@ -63,6 +64,9 @@ def main() -> int:
     mem = load("memory")
     if mem:
         print(memory.table(mem["results"]), "\n")
+    cap = load("learned_cap")
+    if cap:
+        print(learned_cap.table(cap["results"]), "\n")
     pace = load("pacing")
     if pace:
         print(pacing.table(pace["results"]), "\n")

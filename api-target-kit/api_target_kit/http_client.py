@@ -29,6 +29,7 @@ from api_target_kit.retry_policy import (
     retry_waits,
 )
 from api_target_kit.secrets import SecretRedactor
+from api_target_kit.staging_file import StreamedBody
 
 #: How much of an error body goes into messages and reject reasons.
 MAX_BODY_CHARS = 2000
@@ -99,7 +100,7 @@ class ApiClient:
         path: str,
         *,
         json_body: Any = None,
-        data: bytes | Mapping[str, str] | None = None,
+        data: bytes | Mapping[str, str] | StreamedBody | None = None,
         files: Mapping[str, tuple[str, bytes, str]] | None = None,
         params: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
@@ -110,7 +111,9 @@ class ApiClient:
     ) -> requests.Response:
         """Send one logical request (retried as needed) and return the final response.
 
-        `files` sends a multipart form (with `data` as its plain fields). With
+        `files` sends a multipart form (with `data` as its plain fields). A `StreamedBody` is
+        sent with its `Content-Length`, read from its start on every attempt (a retry re-reads
+        its file). With
         `idempotent=False` a timeout or a connection dropped after sending raises
         `OutcomeUnknownError` instead of sending again. `mark` is told when each attempt
         leaves (after its rate-limit slot) and when one did not arrive.
@@ -238,7 +241,7 @@ class ApiClient:
 class _Body:
     """What one request carries besides its method and path."""
 
-    data: bytes | Mapping[str, str] | None
+    data: bytes | Mapping[str, str] | StreamedBody | None
     files: Mapping[str, tuple[str, bytes, str]] | None
     params: Mapping[str, str] | None
     headers: Mapping[str, str] | None

@@ -61,7 +61,10 @@ class CatalogSink(ConnectifSink):
         if stage is None:
             threshold = int(self.setting("bulk_threshold", DEFAULT_BULK_THRESHOLD))
             stage = StagedImport(
-                self.key_field, self.connectif.imports.options.file_bytes, keep_records_below=threshold
+                self.key_field,
+                self.connectif.imports.options.file_bytes,
+                keep_records_below=threshold,
+                key_of_text=lambda text: self.key_of({self.key_field: text}),
             )
             context[STAGED] = self._filling = stage
         key = self.key_of(record)
@@ -94,6 +97,12 @@ class CatalogSink(ConnectifSink):
             return
         if self._filling is stage:
             self._filling = None
+        try:
+            self._deliver_staged(stage)
+        finally:
+            stage.close()
+
+    def _deliver_staged(self, stage: StagedImport) -> None:
         by_import = stage.records is None or stage.filled
         if self.unchanged.enabled:
             unchanged = self.unchanged.unchanged_keys(stage.digests)

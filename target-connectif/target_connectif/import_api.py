@@ -27,6 +27,7 @@ from api_target_kit.batching import OversizedItem, chunk_by_size
 from api_target_kit.delivery_kit import DeliveryKit
 from api_target_kit.errors import DeliveryError, VendorError
 from api_target_kit.polling import PollSchedule
+from api_target_kit.staging_file import StreamedBody, multipart_body
 from api_target_kit.url_safety import check_api_url
 from target_connectif.payloads import csv_cell
 from target_connectif.vendor_errors import error_code
@@ -168,9 +169,14 @@ class ImportRunner:
         return self.run_files(kind, files(), key_column, extra_form=extra_form)
 
     def run_files(
-        self, kind: str, files: Iterable[bytes], key_column: str, *, extra_form: dict[str, str] | None = None
+        self,
+        kind: str,
+        files: Iterable[bytes | StreamedBody],
+        key_column: str,
+        *,
+        extra_form: dict[str, str] | None = None,
     ) -> list[ImportResult]:
-        """Import each CSV file (header included) as `kind`; wait for every import to end.
+        """Import each CSV file (header included; in memory, or streamed from disk) as `kind`; wait for every import to end.
 
         Files are started as `files` yields them (a full queue waits for our oldest import);
         the results come back in the order of the files.
@@ -202,7 +208,7 @@ class ImportRunner:
         results.extend(self._await(import_id, key_column) for import_id in pending)
         return results
 
-    def _start(self, kind: str, body: bytes, extra_form: dict[str, str] | None) -> str:
+    def _start(self, kind: str, body: bytes | StreamedBody, extra_form: dict[str, str] | None) -> str:
         form = {
             "type": kind,
             "overrideExisting": _flag(self.options.override_existing),
@@ -211,11 +217,15 @@ class ImportRunner:
             **(extra_form or {}),
         }
         if self.kit.dry_run:
-            self.kit.record_dry_run("POST", "/imports/", form, upload=body)
+            upload = body.read_all() if isinstance(body, StreamedBody) else body
+            self.kit.record_dry_run("POST", "/imports/", form, upload=upload)
             self.kit.record_dry_run_polls("/imports/{id}", self.options.poll)
             return "dry-run"
+        # The form is streamed (its file from disk when staged there), with its length: a retry re-reads it.
+        file = body if isinstance(body, StreamedBody) else StreamedBody(len(body), lambda: [body])
+        data, content_type = multipart_body(form, "file", f"{kind}.csv", "text/csv", file)
         response = self.kit.client.request(
-            "POST", "/imports/", data=form, files={"file": (f"{kind}.csv", body, "text/csv")}, endpoint="/imports/"
+            "POST", "/imports/", data=data, headers={"Content-Type": content_type}, endpoint="/imports/"
         )
         self.stats.imports += 1
         info = response.json()
@@ -312,9 +322,14 @@ class ImportRunner:
         return REASON_COLUMN
 
 
-def _header_of(body: bytes) -> list[str]:
-    """The column names of a CSV file's header row."""
-    first = body.split(b"\n", 1)[0].decode("utf-8-sig")
+def _header_of(body: bytes | StreamedBody) -> list[str]:
+    """The column names of a CSV file's header row (read up to its first line only, when streamed)."""
+    head = b""
+    for piece in [body] if isinstance(body, bytes) else body:
+        head += piece
+        if b"\n" in head:
+            break
+    first = head.split(b"\n", 1)[0].decode("utf-8-sig")
     return next(csv.reader([first]), [])
 
 

@@ -3,16 +3,19 @@
 A catalog sink's batch is bounded by the bytes of its CSV, not by a record count: each record's
 row is encoded when it is staged, a running size is kept, and the sink is full when the next row
 could take the file past `max_import_bytes` (Connectif: 50 MB), so that one import carries a
-full file (≈ 410,000 contacts of ~120 bytes a row). What is kept per record is its encoded row,
-in one growing buffer, and its key; the records themselves only while the batch may still go
-record by record (below `bulk_threshold` upserts), and deletes.
+full file (≈ 410,000 contacts of ~120 bytes a row). The rows are staged on disk: each record's
+encoded row is appended to the batch's temporary file (`StagingFile`), and the import is
+streamed from that file. What stays in memory per record is where its row starts (4 bytes)
+and its key in a `KeyIndex` (about 9 bytes); the records themselves only while the batch may
+still go record by record (below `bulk_threshold` upserts), and deletes.
 
 The columns are those of the batch's rows, the key first, in order of appearance (as
 `import_api.columns_of` picks them): a row encoded before a column appeared lacks that cell and
 gets it, empty, when the file is written. A later record of a key replaces the earlier one's
-row. Once the file is written only a sorted array of the keys' hashes is kept (to tell the
-error report's rows from others); a row the import refuses comes back as a record from the
-report's cells, typed by the stream's schema (`payloads.record_from_csv_row`).
+row: the earlier row stays in the staging file, dead, and the import file is then rewritten
+(on disk) from the live rows. Once the file is written only the key index is kept (to tell the
+error report's rows from others, by hash); a row the import refuses comes back as a record
+from the report's cells, typed by the stream's schema (`payloads.record_from_csv_row`).
 """
 
 from __future__ import annotations
@@ -20,12 +23,15 @@ from __future__ import annotations
 import csv
 import io
 from array import array
-from bisect import bisect_left
-from collections.abc import Iterable, Iterator, Mapping
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from itertools import chain
 from typing import Any
 
 from api_target_kit.batching import OversizedItem
+from api_target_kit.key_index import KeyIndex
 from api_target_kit.sent_ledger import SentLedger
+from api_target_kit.staging_file import StagingFile, StreamedBody, with_offset
 from api_target_kit.unchanged import PREFIX, SkipUnchanged
 from target_connectif.import_api import CsvLines
 from target_connectif.payloads import csv_cell
@@ -34,18 +40,28 @@ from target_connectif.payloads import csv_cell
 class StagedImport:
     """One batch's import file: encoded rows, the key of each, and the size the file will have."""
 
-    def __init__(self, key_column: str, max_bytes: int, *, keep_records_below: int) -> None:
+    def __init__(
+        self,
+        key_column: str,
+        max_bytes: int,
+        *,
+        keep_records_below: int,
+        key_of_text: Callable[[str], str] = str.strip,
+    ) -> None:
         self.max_bytes = max_bytes
+        self._key_of_text = key_of_text  # the key of a row's first cell (how the sink compares keys)
         self.columns: list[str] = [key_column]
         self._known = {key_column}
         self._value_columns: tuple[str, ...] = ()  # the columns after the key
         self._lines = CsvLines()
         self.header = self._lines.line(self.columns)
-        self._rows = bytearray()
-        self._starts = array("Q")  # row number -> where its bytes start in `_rows`
-        self._widths = array("L")  # row number -> its cells (fewer than the columns: pad when written)
-        #: key -> number of its row, in row order (a replaced key is removed, then added again).
-        self.live: dict[str, int] = {}
+        self._rows = StagingFile()
+        self._starts = array("I")  # row number -> where its bytes start in `_rows` (see `with_offset`)
+        #: Row numbers at which a column was added: a row has 1 cell + one per change at or before it
+        #: (fewer than the columns: padded when written).
+        self._column_added_at: list[int] = []
+        #: key -> number of its live row (a replaced key's row is dead; its new row comes later).
+        self.live = KeyIndex(self._key_at)
         self._live_bytes = 0
         self._live_cells = 0
         self._largest_row = 0
@@ -62,7 +78,6 @@ class StagedImport:
         #: one (the header grew after they were staged) as column -> cell, with the reason.
         self.rows_written = 0
         self.unfit: list[tuple[dict[str, str], str]] = []
-        self._key_hashes = array("q")
 
     # Staging --------------------------------------------------------------------------
 
@@ -79,10 +94,8 @@ class StagedImport:
         size = len(line)
         if len(self.header) + size > self.max_bytes:
             return OversizedItem(key, len(self.header) + size, self.max_bytes).reason
-        self.live[key] = len(self._starts)
-        self._starts.append(len(self._rows))
-        self._widths.append(len(cells))
-        self._rows += line
+        self.live.put(key, len(self._starts))
+        self._starts = with_offset(self._starts, self._rows.append(line))
         self._live_bytes += size
         self._live_cells += len(cells)
         self._largest_row = max(self._largest_row, size)
@@ -95,18 +108,31 @@ class StagedImport:
 
     def drop(self, key: str) -> bool:
         """Forget the staged upsert or delete of `key` (a later record replaces it); True if there was one."""
-        row = self.live.pop(key, None)
+        row = self.live.pop(key)
         if row is not None:
-            end = self._starts[row + 1] if row + 1 < len(self._starts) else len(self._rows)
-            self._live_bytes -= end - self._starts[row]
-            self._live_cells -= self._widths[row]
+            self._live_bytes -= self._end(row) - self._starts[row]
+            self._live_cells -= self._width(row)
             if self.records is not None:
                 self.records.pop(key, None)
             self.digests.pop(key, None)
             self.sources.pop(key, None)
         return row is not None or self.deletes.pop(key, None) is not None
 
+    def _end(self, row: int) -> int:
+        """Where the bytes of `row` end in the staging file."""
+        return self._starts[row + 1] if row + 1 < len(self._starts) else self._rows.size
+
+    def _width(self, row: int) -> int:
+        """The cells `row` was encoded with."""
+        return 1 + bisect_right(self._column_added_at, row)
+
+    def _key_at(self, row: int) -> str:
+        """The key of `row`, read back from the staging file."""
+        line = self._rows.read(self._starts[row], self._end(row) - self._starts[row])
+        return self._key_of_text(next(csv.reader(io.StringIO(line.decode("utf-8"))))[0])
+
     def _add_column(self, name: str) -> None:
+        self._column_added_at.append(len(self._starts))
         self._known.add(name)
         self.columns.append(name)
         self._value_columns = tuple(self.columns[1:])
@@ -132,65 +158,72 @@ class StagedImport:
 
     # Writing the files ----------------------------------------------------------------
 
-    def files(self) -> Iterator[bytes]:
+    def files(self) -> Iterator[StreamedBody]:
         """The import file(s), header included: one, unless the rows no longer fit one (rare).
 
-        The keys and the staged buffer are given up as the files are written (what is left is
-        `holds`); rows that no longer fit any file are left in `unfit`.
+        Each is streamed from disk: the staged rows as they are when every row staged is live
+        and complete, else a file rewritten from the live rows. A file is deleted once the
+        next one is asked for (its import was sent); rows that no longer fit any file are left
+        in `unfit`.
         """
         width, size = len(self.columns), self.file_bytes
-        self._key_hashes = array("q", sorted(map(hash, self.live)))
-        order = array("Q", self.live.values())
-        self.rows_written = len(order)
-        self.live = {}
+        self.rows_written = len(self.live)
         self.records = None
-        direct = len(order) == len(self._starts) and self._live_cells == width * len(order)
-        if direct and size <= self.max_bytes:  # every row staged goes as it is
-            body = self.header + self._rows
-            self._rows = bytearray()
-            yield body
-            return
-        yield from self._rewritten(order, width)
+        rows = self._rows
+        try:
+            direct = self.rows_written == len(self._starts) and self._live_cells == width * self.rows_written
+            if direct and size <= self.max_bytes:  # every row staged goes as it is
+                header = self.header
+                yield StreamedBody(len(header) + rows.size, lambda: chain([header], rows.ranges([(0, rows.size)])))
+                return
+            yield from self._rewritten(width)
+        finally:
+            self.close()  # the key index refers back to this batch: no reference cycle left behind
 
-    def _rewritten(self, order: array[int], width: int) -> Iterator[bytes]:
-        rows, self._rows = self._rows, bytearray()
-        view = memoryview(rows)
-        out = bytearray(self.header)
-        for row in order:
-            start = self._starts[row]
-            end = self._starts[row + 1] if row + 1 < len(self._starts) else len(rows)
-            padding = width - self._widths[row]
-            size = end - start + padding
-            if len(self.header) + size > self.max_bytes:
-                cells = next(csv.reader(io.StringIO(bytes(view[start:end]).decode("utf-8"))))
-                reason = OversizedItem(row, len(self.header) + size, self.max_bytes).reason
-                self.unfit.append((dict(zip(self.columns, cells, strict=False)), reason))
-                self.rows_written -= 1
-                continue
-            if len(out) + size > self.max_bytes:
-                yield self._take(out)
-            if padding:
-                out += view[start : end - 1]
-                out += b"," * padding + b"\n"
-            else:
-                out += view[start:end]
-        view.release()
-        del rows
-        if len(out) > len(self.header):
-            yield self._take(out)
+    def _rewritten(self, width: int) -> Iterator[StreamedBody]:
+        reader = self._rows.reader()
+        out = self._new_file()
+        try:
+            for row in self.live.live_rows():
+                start, end = self._starts[row], self._end(row)
+                padding = width - self._width(row)
+                size = end - start + padding
+                if len(self.header) + size > self.max_bytes:
+                    line = reader.read(start, end - start)
+                    cells = next(csv.reader(io.StringIO(line.decode("utf-8"))))
+                    reason = OversizedItem(row, len(self.header) + size, self.max_bytes).reason
+                    self.unfit.append((dict(zip(self.columns, cells, strict=False)), reason))
+                    self.rows_written -= 1
+                    continue
+                if out.size + size > self.max_bytes:
+                    yield _file_body(out)
+                    out.close()
+                    out = self._new_file()
+                line = reader.read(start, end - start)
+                if padding:
+                    out.append(line[:-1])
+                    out.append(b"," * padding + b"\n")
+                else:
+                    out.append(line)
+            if out.size > len(self.header):
+                yield _file_body(out)
+        finally:
+            out.close()
 
-    def _take(self, out: bytearray) -> bytes:
-        """The file in `out`; `out` starts the next one (the header alone)."""
-        body = bytes(out)
-        out.clear()
-        out += self.header
-        return body
+    def _new_file(self) -> StagingFile:
+        """An import file holding the header alone."""
+        out = StagingFile()
+        out.append(self.header)
+        return out
+
+    def close(self) -> None:
+        """Delete the staging file and let the key index go (also when the batch went record by record)."""
+        self._rows.close()
+        self.live.detach()
 
     def holds(self, key: str) -> bool:
         """True if a row of `key` was written (after `files`; a hash match, so almost surely)."""
-        wanted = hash(key)
-        at = bisect_left(self._key_hashes, wanted)
-        return at < len(self._key_hashes) and self._key_hashes[at] == wanted
+        return self.live.has_hash_of(key)
 
     # Unchanged records ----------------------------------------------------------------
 
@@ -198,6 +231,12 @@ class StagedImport:
         """Take the upserts of `keys` out of the batch (unchanged since Connectif confirmed them)."""
         for key in keys:
             self.drop(key)
+
+
+def _file_body(file: StagingFile) -> StreamedBody:
+    """The whole of `file` as a request body."""
+    size = file.size
+    return StreamedBody(size, lambda: file.ranges([(0, size)]))
 
 
 class StagedUnchanged(SkipUnchanged):

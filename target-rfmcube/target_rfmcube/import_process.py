@@ -11,6 +11,7 @@ from typing import Any
 from api_target_kit.errors import DeliveryError
 from api_target_kit.http_client import ApiClient
 from api_target_kit.polling import PollSchedule
+from api_target_kit.staging_file import StreamedBody
 
 DONE = "completed"
 FAILED = ("failed", "error")
@@ -40,7 +41,7 @@ class ProcessResult:
         }
 
 
-def start_import(client: ApiClient, body: bytes) -> Any:
+def start_import(client: ApiClient, body: bytes | StreamedBody) -> Any:
     """POST the import; return its process id."""
     response = client.request("POST", "/import", data=body, endpoint="/import")
     payload = response.json()

@@ -7,12 +7,19 @@ returns only once Rfmcube confirmed it, so STATE never covers an unfinished impo
 
 An import is filled by bytes: it is full when one more record as large as the largest seen
 could pass `max_request_bytes`, so a drain is one nearly full request (Rfmcube documents no
-record cap; `batch_size_rows` sets one only when given). A staged record keeps only what the
-request needs: its encoded payload, appended to one buffer per import (offset and length),
-its key, and for a customer the identifying fields the customer index keeps. Neither the
+record cap; `batch_size_rows` sets one only when given). The import is staged on disk: each
+record's encoded payload is appended to the batch's temporary file (`StagingFile`) as it
+arrives, and the request is streamed from that file. What stays in memory per customer is
+its offset, length and stream (9 bytes) and its key in a `KeyIndex` (about 9 bytes); orders
+are kept as small objects (offset, length, key). A later record of a key makes the earlier
+row dead: it stays in the file and is skipped when the request is streamed. The customer
+index is written at confirmation from the rows read back, 10,000 at a time. Neither the
 source record nor the payload dict stays staged: a customer too large for any request is
 rejected when it arrives, and a later reject (a lone 416, a customer grown too large by its
 orders) is rebuilt from the encoded payload.
+
+A 416 teaches the size once: the requests after it (in this import and the later ones of the
+run) are cut at half the refused size, and that cap is halved again only on another 416.
 """
 
 from __future__ import annotations
@@ -20,16 +27,20 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from array import array
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import chain
-from typing import Any
+from typing import Any, TypeAlias
+
+import orjson
 
 from api_target_kit.batching import OversizedItem
 from api_target_kit.delivery_kit import DeliveryKit
 from api_target_kit.errors import VendorError
 from api_target_kit.json_payload import dumps_bytes
+from api_target_kit.key_index import KeyIndex
 from api_target_kit.polling import PollSchedule
+from api_target_kit.staging_file import StagingFile, StreamedBody, with_offset
 from target_rfmcube.customer_index import CustomerIndex
 from target_rfmcube.import_process import await_process, start_import
 from target_rfmcube.payloads import (
@@ -44,9 +55,8 @@ from target_rfmcube.payloads import (
 
 #: What nesting orders adds to a customer at most: `,"orders":[` and `]`.
 _ORDERS_OVERHEAD = 12
-#: Bytes of replaced or dropped records the buffer may hold before it is compacted (and at
-#: most as many as it holds of staged ones).
-_COMPACT_AFTER = 1 << 20
+#: Confirmed customers written to the customer index per statement.
+_INDEX_CHUNK = 10_000
 ORPHAN_WARNING = "customer unknown to Rfmcube: sent alone with /merge_order"
 
 #: A sink's `reject(record, reason)`.
@@ -74,17 +84,15 @@ class PendingOrder:
 
 @dataclass(slots=True)
 class PendingCustomer:
-    """A customer waiting for the next flush (stream None: a stub of a loaded customer).
+    """A customer with orders nested, at the flush (stream None: a stub of a loaded customer).
 
-    Its encoded payload is `length` bytes at `start` of the import's buffer; `stub` holds the
-    values of `STUB_FIELDS`, which the customer index keeps once Rfmcube confirmed it.
+    Its encoded payload is `length` bytes at `start` of the batch's file.
     """
 
     stream: str | None
     key: str
     start: int
     length: int
-    stub: tuple[Any, ...] = ()
     orders: list[PendingOrder] = field(default_factory=list)
 
     def size(self) -> int:
@@ -95,16 +103,60 @@ class PendingCustomer:
         nested = sum(order.length for order in self.orders) + len(self.orders) - 1
         return self.length + joiner + 11 + nested
 
-    def parts(self, view: memoryview) -> list[bytes | memoryview]:
+    def parts(self, file: StagingFile) -> Iterator[bytes]:
         """The customer object with its orders spliced in, as pieces of the request."""
-        encoded = view[self.start : self.start + self.length]
+        encoded = file.read(self.start, self.length)
         if not self.orders:
-            return [encoded]
-        pieces: list[bytes | memoryview] = [encoded[:-1], b',"orders":[' if self.length > 2 else b'"orders":[']
-        for order in self.orders:
-            pieces += (view[order.start : order.start + order.length], b",")
-        pieces[-1] = b"]}"
-        return pieces
+            yield encoded
+            return
+        yield encoded[:-1]
+        yield b',"orders":[' if self.length > 2 else b'"orders":['
+        for number, order in enumerate(self.orders):
+            if number:
+                yield b","
+            yield file.read(order.start, order.length)
+        yield b"]}"
+
+
+class _Batch:
+    """What one import stages: the file, and per customer row its offset, length, stream and key.
+
+    Every record's encoded payload is followed by a comma in the file, so that customers staged
+    one after the other are streamed as one range.
+    """
+
+    def __init__(self) -> None:
+        self.file = StagingFile()
+        self.starts = array("I")  # customer row -> offset in `file` (see `with_offset`)
+        self.lengths = array("I")  # customer row -> bytes of its payload
+        self.streams = bytearray()  # customer row -> its stream's number
+        self.customers = KeyIndex(self.key_at)
+        self.orders: dict[str, PendingOrder] = {}
+        self.deletes: list[StreamRecord] = []
+
+    def add(self, encoded: bytes) -> int:
+        """Append `encoded` and a comma to the file; return where it starts."""
+        start = self.file.append(encoded)
+        self.file.append(b",")
+        return start
+
+    def payload_at(self, row: int) -> Any:
+        """The customer of `row`, decoded."""
+        return orjson.loads(self.file.read(self.starts[row], self.lengths[row]))
+
+    def key_at(self, row: int) -> str:
+        """The email key of the customer of `row` (read back from the file)."""
+        return email_key(self.payload_at(row).get("email"))
+
+    def close(self) -> None:
+        """Delete the file (and let the key index go: it refers back to this batch)."""
+        self.file.close()
+        self.customers.detach()
+
+
+#: A unit of a request: a customer row (>= 0), or `-1 - n` for the n-th `PendingCustomer`
+#: of the flush (a customer or stub with orders nested).
+Units: TypeAlias = "array[int]"
 
 
 @dataclass(slots=True)
@@ -152,13 +204,7 @@ class PendingImport:
         self.options = options
         self.logger = logger
         self._envelope = options.envelope_bytes()
-        self._customers: dict[str, PendingCustomer] = {}
-        self._orders: dict[str, PendingOrder] = {}
-        self._deletes: list[StreamRecord] = []
-        #: Encoded customers and orders, each followed by a comma; `_dead` of its bytes are of
-        #: records replaced or dropped since.
-        self._buffer = bytearray()
-        self._dead = 0
+        self._batch = _Batch()
         #: Staged orders per customer email key.
         self._groups: dict[str, _OrderGroup] = {}
         #: At least the size of the customers array the staged records make (orders nested,
@@ -166,7 +212,12 @@ class PendingImport:
         self._bytes = 0
         #: The most one record has added to `_bytes` so far.
         self._largest = 0
+        #: The largest request Rfmcube is known to take: `max_request_bytes` until a 416 (then
+        #: half the refused size, halved again on each later 416).
+        self.request_cap = options.max_request_bytes
         self._rejecters: dict[str, Rejecter] = {}
+        self._stream_numbers: dict[str, int] = {}
+        self._stream_names: list[str] = []
         self._stage_lock = threading.Lock()  # staging vs. the swap at the start of a flush
         self._flush_lock = threading.Lock()  # one flush at a time
 
@@ -197,20 +248,22 @@ class PendingImport:
             oversized = OversizedItem(None, self._envelope + len(encoded), self.options.max_request_bytes)
             source.reject(record, oversized.reason)
             return
-        stub = stub_fields(payload)
-        key = email_key(stub[0])
-        if key == stub[0]:
-            key = stub[0]  # one string for both
+        key = email_key(stub_fields(payload)[0])
+        batch = self._batch
         before = self._bytes
-        previous = self._customers.pop(key, None)
+        previous = batch.customers.pop(key)
         if previous is not None:
-            if previous.stream is not None:
-                self.kit.report.skipped(previous.stream, "replaced by a later record with the same email")
-            self._drop_customer(previous)
+            self.kit.report.skipped(
+                self._stream_names[batch.streams[previous]], "replaced by a later record with the same email"
+            )
+            self._drop_customer(key, previous)
         group = self._groups.get(key)
         if group is not None:
             self._bytes -= group.stub_bytes  # its staged orders nest under this customer, not under a stub
-        self._customers[key] = PendingCustomer(source.stream, key, self._append(encoded), len(encoded), stub)
+        batch.customers.put(key, len(batch.starts))
+        batch.starts = with_offset(batch.starts, batch.add(encoded))
+        batch.lengths.append(len(encoded))
+        batch.streams.append(self._stream_number(source.stream))
         self._bytes += len(encoded) + 1
         self._staged(source, before)
 
@@ -221,16 +274,17 @@ class PendingImport:
         encoded = dumps_bytes(payload)
         order_id = str(payload["id"])
         key = email_key(payload.get("customerEmail"))
+        batch = self._batch
         before = self._bytes
-        previous = self._orders.pop(order_id, None)
+        previous = batch.orders.pop(order_id, None)
         if previous is not None:
             self.kit.report.skipped(previous.stream, "replaced by a later record with the same id")
             self._drop_order(previous)
-        self._orders[order_id] = PendingOrder(source.stream, key, self._append(encoded), len(encoded))
+        batch.orders[order_id] = PendingOrder(source.stream, key, batch.add(encoded), len(encoded))
         self._bytes += len(encoded) + 1
         group = self._groups.get(key)
         if group is None:
-            staged = key in self._customers
+            staged = key in batch.customers
             group = self._groups[key] = _OrderGroup(0, 0 if staged else self._stub_bytes(key))
             self._bytes += _ORDERS_OVERHEAD + group.stub_bytes
         group.orders += 1
@@ -238,84 +292,69 @@ class PendingImport:
 
     def _add_customer_delete(self, source: StreamRecord) -> None:
         key = email_key(source.record.get("email"))
-        staged = self._customers.pop(key, None) if key else None
+        batch = self._batch
+        staged = batch.customers.pop(key) if key else None
         if staged is not None:
-            if staged.stream is not None:
-                self.kit.report.skipped(staged.stream, "superseded by a later delete of the same customer")
-            self._drop_customer(staged)
+            self.kit.report.skipped(
+                self._stream_names[batch.streams[staged]], "superseded by a later delete of the same customer"
+            )
+            self._drop_customer(key, staged)
         # Deletes go first at the flush, and Rfmcube deletes a customer's orders with it: orders of
         # this customer staged before the delete would otherwise come back through /merge_order.
         if key and key in self._groups:
-            for order_id, order in list(self._orders.items()):
+            for order_id, order in list(batch.orders.items()):
                 if order.key == key:
                     self.kit.report.skipped(order.stream, "superseded by a later delete of its customer")
-                    del self._orders[order_id]
+                    del batch.orders[order_id]
                     self._drop_order(order)
-        self._deletes.append(source)
-        self._compact_if_sparse()
+        batch.deletes.append(source)
 
-    def _append(self, encoded: bytes) -> int:
-        """Put `encoded` and a comma at the end of the buffer; return where it starts."""
-        start = len(self._buffer)
-        self._buffer += encoded
-        self._buffer += b","
-        return start
+    def _stream_number(self, stream: str) -> int:
+        number = self._stream_numbers.get(stream)
+        if number is None:
+            number = self._stream_numbers[stream] = len(self._stream_names)
+            self._stream_names.append(stream)
+        return number
 
     def _stub_bytes(self, key: str) -> int:
         """Bytes of the stub from the index that orders of customer `key` would nest under (0: none)."""
         stub = self.index.lookup([key]).get(key)
         return 0 if stub is None else len(dumps_bytes(stub)) + 1
 
-    def _drop_customer(self, customer: PendingCustomer) -> None:
-        """Account for a staged customer taken out of `_customers`."""
-        self._bytes -= customer.length + 1
-        self._dead += customer.length + 1
-        group = self._groups.get(customer.key)
+    def _drop_customer(self, key: str, row: int) -> None:
+        """Account for a staged customer (`row`) replaced or deleted."""
+        self._bytes -= self._batch.lengths[row] + 1
+        group = self._groups.get(key)
         if group is not None:
             self._bytes += group.stub_bytes  # its staged orders need a stub again
 
     def _drop_order(self, order: PendingOrder) -> None:
-        """Account for a staged order taken out of `_orders`."""
+        """Account for a staged order taken out of the batch."""
         self._bytes -= order.length + 1
-        self._dead += order.length + 1
         group = self._groups[order.key]
         group.orders -= 1
         if not group.orders:
             del self._groups[order.key]
-            self._bytes -= _ORDERS_OVERHEAD + (0 if order.key in self._customers else group.stub_bytes)
+            self._bytes -= _ORDERS_OVERHEAD + (0 if order.key in self._batch.customers else group.stub_bytes)
 
     def _staged(self, source: StreamRecord, before: int) -> None:
-        """After a record was staged: note its size, its sink's reject, and compact if needed."""
+        """After a record was staged: note its size and its sink's reject."""
         self._largest = max(self._largest, self._bytes - before)
         self._rejecters[source.stream] = source.reject
-        self._compact_if_sparse()
-
-    def _compact_if_sparse(self) -> None:
-        """Copy the staged records to a new buffer when most of the old one is of dropped ones."""
-        if self._dead <= _COMPACT_AFTER or self._dead * 2 <= len(self._buffer):
-            return
-        view = memoryview(self._buffer)
-        compact = bytearray()
-        items: Iterable[PendingCustomer | PendingOrder] = chain(self._customers.values(), self._orders.values())
-        for item in items:
-            start = len(compact)
-            compact += view[item.start : item.start + item.length + 1]
-            item.start = start
-        view.release()
-        self._buffer, self._dead = compact, 0
 
     @property
     def size(self) -> int:
         """Records staged."""
-        return len(self._customers) + len(self._orders) + len(self._deletes)
+        batch = self._batch
+        return len(batch.customers) + len(batch.orders) + len(batch.deletes)
 
     @property
     def is_full(self) -> bool:
-        """One more record as large as the largest seen could pass `max_request_bytes` (or the record cap is reached)."""
+        """One more record as large as the largest seen could pass the request cap (or the record cap is reached)."""
         options = self.options
         if options.max_records is not None and self.size >= options.max_records:
             return True
-        return self._bytes + self._largest + self._envelope > options.max_request_bytes
+        return self._bytes + self._largest + self._envelope > self.request_cap
 
     # Flushing (any sink thread, one at a time) --------------------------------------
 
@@ -323,108 +362,148 @@ class PendingImport:
         """Send everything staged; return once Rfmcube confirmed it (or it was rejected)."""
         with self._flush_lock:
             with self._stage_lock:
-                customers, orders, deletes, buffer = self._customers, self._orders, self._deletes, self._buffer
-                self._customers, self._orders, self._deletes, self._buffer = {}, {}, [], bytearray()
-                self._groups, self._bytes, self._dead = {}, 0, 0
-            for source in deletes:
-                self._delete_customer(source)
-            units, orphans = self._assemble(customers, orders, buffer)
-            del customers, orders
-            view = memoryview(buffer)
-            self._send_units(units, view)
-            for order in orphans:
-                self._merge_order(order, view)
+                batch, self._batch = self._batch, _Batch()
+                self._groups, self._bytes = {}, 0
+            try:
+                for source in batch.deletes:
+                    self._delete_customer(source)
+                units, nested, orphans = self._assemble(batch)
+                self._send_units(batch, units, nested)
+                for order in orphans:
+                    self._merge_order(order, batch.file)
+            finally:
+                batch.close()
 
-    def _assemble(
-        self, customers: dict[str, PendingCustomer], orders: dict[str, PendingOrder], buffer: bytearray
-    ) -> tuple[list[PendingCustomer], list[PendingOrder]]:
-        """Nest each order under its customer: staged, or known from the index (its stub goes in `buffer`)."""
-        homeless = {order.key for order in orders.values() if order.key not in customers}
+    def _assemble(self, batch: _Batch) -> tuple[Units, list[PendingCustomer], list[PendingOrder]]:
+        """The request units in row order; customers with orders nested (stubs from the index go in the file).
+
+        Returns the units (see `Units`), the customers and stubs with orders, and the orders
+        with no customer to nest under.
+        """
+        orders = batch.orders
+        homeless = {order.key for order in orders.values() if order.key not in batch.customers}
         known = self.index.lookup(homeless) if homeless else {}
-        stubs: dict[str, PendingCustomer] = {}
+        nested: dict[str, PendingCustomer] = {}
+        nested_rows: dict[int, int] = {}  # customer row -> its number in `nested`
         orphans: list[PendingOrder] = []
         for order in orders.values():
-            unit = customers.get(order.key) or stubs.get(order.key)
-            if unit is None and order.key in known:
-                encoded = dumps_bytes(known[order.key])
-                unit = stubs[order.key] = PendingCustomer(None, order.key, len(buffer), len(encoded))
-                buffer += encoded
-                buffer += b","
+            unit = nested.get(order.key)
+            if unit is None:
+                row = batch.customers.get(order.key)
+                if row is not None:
+                    stream = self._stream_names[batch.streams[row]]
+                    unit = PendingCustomer(stream, order.key, batch.starts[row], batch.lengths[row])
+                    nested_rows[row] = len(nested)
+                elif order.key in known:
+                    encoded = dumps_bytes(known[order.key])
+                    unit = PendingCustomer(None, order.key, batch.add(encoded), len(encoded))
+                if unit is not None:
+                    nested[order.key] = unit
             if unit is None:
                 self.kit.report.warn(order.stream, ORPHAN_WARNING)
                 orphans.append(order)
             else:
                 unit.orders.append(order)
-        return [*customers.values(), *stubs.values()], orphans
+        batch.orders = {}
+        units = array("q")
+        for row in batch.customers.live_rows():
+            number = nested_rows.get(row)
+            units.append(row if number is None else -1 - number)
+        with_orders = list(nested.values())
+        units.extend(-1 - number for number, unit in enumerate(with_orders) if unit.stream is None)
+        return units, with_orders, orphans
 
-    def _send_units(self, units: list[PendingCustomer], view: memoryview) -> None:
-        """Send `units` in as few requests as `max_request_bytes` allows (one, when staged as `is_full` says)."""
-        limit = self.options.max_request_bytes
-        chunk: list[PendingCustomer] = []
-        size = self._envelope
-        for unit in units:
-            unit_size = unit.size()
-            if self._envelope + unit_size > limit:
-                self._reject_unit(unit, OversizedItem(unit, self._envelope + unit_size, limit).reason, view)
+    def _unit_size(self, batch: _Batch, unit: int, nested: list[PendingCustomer]) -> int:
+        return int(batch.lengths[unit]) if unit >= 0 else nested[-1 - unit].size()
+
+    def _send_units(self, batch: _Batch, units: Units, nested: list[PendingCustomer]) -> None:
+        """Send `units` in as few requests as the request cap allows (one, when staged as `is_full` says)."""
+        most = self.options.max_request_bytes
+        first, size = 0, self._envelope
+        for at, unit in enumerate(units):
+            unit_size = self._unit_size(batch, unit, nested)
+            if self._envelope + unit_size > most:
+                if at > first:
+                    self._import(batch, units[first:at], nested)
+                first, size = at + 1, self._envelope
+                self._reject_unit(batch, unit, nested, OversizedItem(unit, self._envelope + unit_size, most).reason)
                 continue
-            added = unit_size + (1 if chunk else 0)
-            if chunk and size + added > limit:
-                self._import(chunk, view)
-                chunk, size, added = [], self._envelope, unit_size
-            chunk.append(unit)
+            added = unit_size + (1 if at > first else 0)
+            if at > first and size + added > self.request_cap:
+                self._import(batch, units[first:at], nested)
+                first, size, added = at, self._envelope, unit_size
             size += added
-        if chunk:
-            self._import(chunk, view)
+        if len(units) > first:
+            self._import(batch, units[first:], nested)
 
-    def _body(self, units: list[PendingCustomer], view: memoryview) -> bytes:
-        """The `/import` request of `units`, copied once from the buffer.
+    def _body(self, batch: _Batch, units: Units, nested: list[PendingCustomer]) -> StreamedBody:
+        """The `/import` request of `units`, streamed from the batch's file.
 
-        Customers without orders that lie one after the other in the buffer (with their commas)
-        are taken as one piece.
+        Customers without orders that lie one after the other in the file (with their commas)
+        are read as one range.
         """
-        has_orders = any(unit.orders for unit in units)
+        has_orders = any(unit < 0 for unit in units)
         prefix, suffix = self.options.envelope(overwrite=self.options.overwrite_descriptors and has_orders)
-        pieces: list[bytes | memoryview] = [prefix]
-        run_start = run_end = -1  # buffer range of the current run of adjacent customers, commas included
-        for unit in units:
-            if not unit.orders and unit.start == run_end:
-                run_end += unit.length + 1
-                continue
-            if run_end > run_start:
-                pieces.append(view[run_start:run_end])
-            if unit.orders:
-                pieces += unit.parts(view)
-                pieces.append(b",")
-                run_start = run_end = -1
-            else:
-                run_start, run_end = unit.start, unit.start + unit.length + 1
-        if run_end > run_start:
-            pieces.append(view[run_start:run_end])
-        pieces[-1] = pieces[-1][:-1]  # the comma after the last customer
-        pieces.append(suffix)
-        return b"".join(pieces)
+        length = len(prefix) + len(suffix) + len(units) - 1
+        length += sum(self._unit_size(batch, unit, nested) for unit in units)
+        file, starts, lengths = batch.file, batch.starts, batch.lengths
 
-    def _import(self, units: list[PendingCustomer], view: memoryview) -> None:
-        """One `/import` of `units`; on 416 split in halves and try again."""
-        body = self._body(units, view)
+        def pieces() -> Iterator[bytes]:
+            yield prefix
+            first = True
+            run_start = run_end = -1  # file range of the current run of adjacent customers (-1: none)
+            for unit in units:
+                if unit >= 0 and run_end >= 0 and starts[unit] == run_end + 1:
+                    run_end = starts[unit] + lengths[unit]
+                    continue
+                if run_end >= 0:
+                    if not first:
+                        yield b","
+                    first = False
+                    yield from file.ranges([(run_start, run_end - run_start)])
+                    run_start = run_end = -1
+                if unit >= 0:
+                    run_start, run_end = starts[unit], starts[unit] + lengths[unit]
+                    continue
+                if not first:
+                    yield b","
+                first = False
+                yield from nested[-1 - unit].parts(file)
+            if run_end >= 0:
+                if not first:
+                    yield b","
+                yield from file.ranges([(run_start, run_end - run_start)])
+            yield suffix
+
+        return StreamedBody(length, pieces)
+
+    def _import(self, batch: _Batch, units: Units, nested: list[PendingCustomer]) -> None:
+        """One `/import` of `units`; on 416 lower the request cap to half its size and send them again."""
+        body = self._body(batch, units, nested)
         if self.kit.dry_run:
-            self.kit.record_dry_run("POST", "/import", body)
+            self.kit.record_dry_run("POST", "/import", body.read_all())
             self.kit.record_dry_run_polls("/processes/{processId}", self.options.poll)
-            self._confirm(units)
+            self._confirm(batch, units, nested)
             return
         try:
             process_id = start_import(self.kit.client, body)
         except VendorError as exc:
             if exc.status != 416:
                 raise
-            del body
             if len(units) == 1:
-                self._reject_unit(units[0], f"Rfmcube refused the request as too large (416): {exc.body}", view)
+                self._reject_unit(
+                    batch, units[0], nested, f"Rfmcube refused the request as too large (416): {exc.body}"
+                )
                 return
-            self.logger.info("Rfmcube answered 416 to an import of %d customers; splitting it", len(units))
-            middle = len(units) // 2
-            self._import(units[:middle], view)
-            self._import(units[middle:], view)
+            self.request_cap = min(self.request_cap, len(body) // 2)
+            self.logger.info(
+                "Rfmcube answered 416 to an import of %d customers (%d bytes); requests of this run are now cut "
+                "at %d bytes",
+                len(units),
+                len(body),
+                self.request_cap,
+            )
+            self._send_units(batch, units, nested)
             return
         del body
         result = await_process(self.kit.client, process_id, self.options.poll, self.logger)
@@ -439,36 +518,58 @@ class PendingImport:
                 result.total_orders,
             )
             self._add_shortfall(process_id, shortfall)
-        self._confirm(units)
+        self._confirm(batch, units, nested)
 
-    def _confirm(self, units: list[PendingCustomer]) -> None:
-        """Count what Rfmcube confirmed (once per stream) and remember its customers."""
+    def _confirm(self, batch: _Batch, units: Units, nested: list[PendingCustomer]) -> None:
+        """Count what Rfmcube confirmed (once per stream) and remember its customers, 10,000 at a time."""
         confirmed: dict[str, dict[str, Any]] = {}
         sent: dict[str, int] = {}
+        reader = batch.file.reader()
         for unit in units:
-            if unit.stream is not None:
-                confirmed[unit.key] = customer_stub(unit.stub)
-                sent[unit.stream] = sent.get(unit.stream, 0) + 1
-            for order in unit.orders:
-                sent[order.stream] = sent.get(order.stream, 0) + 1
-        for stream, count in sent.items():
-            self.kit.report.sent(stream, count)
-        if confirmed and not self.kit.dry_run:
+            if unit >= 0:
+                stream: str | None = self._stream_names[batch.streams[unit]]
+                encoded = reader.read(batch.starts[unit], batch.lengths[unit])
+            else:
+                customer = nested[-1 - unit]
+                stream = customer.stream
+                encoded = batch.file.read(customer.start, customer.length)
+                for order in customer.orders:
+                    sent[order.stream] = sent.get(order.stream, 0) + 1
+            if stream is None:
+                continue
+            sent[stream] = sent.get(stream, 0) + 1
+            if not self.kit.dry_run:
+                stub = stub_fields(orjson.loads(encoded))
+                confirmed[email_key(stub[0])] = customer_stub(stub)
+                if len(confirmed) >= _INDEX_CHUNK:
+                    self.index.remember(confirmed)
+                    confirmed = {}
+        for stream_name, count in sent.items():
+            self.kit.report.sent(stream_name, count)
+        if confirmed:
             self.index.remember(confirmed)
 
-    def _reject(self, item: PendingCustomer | PendingOrder, reason: str, view: memoryview) -> None:
+    def _reject(self, item: PendingCustomer | PendingOrder, reason: str, file: StagingFile) -> None:
         """Reject a staged record: the record is rebuilt from its encoded payload."""
         assert item.stream is not None
-        record = json.loads(bytes(view[item.start : item.start + item.length]))
+        record = json.loads(file.read(item.start, item.length))
         self._rejecters[item.stream](record, reason)
 
-    def _reject_unit(self, unit: PendingCustomer, reason: str, view: memoryview) -> None:
-        items: Iterable[PendingCustomer | PendingOrder] = unit.orders if unit.stream is None else [unit, *unit.orders]
-        for item in items:
-            self._reject(item, reason, view)
+    def _reject_unit(self, batch: _Batch, unit: int, nested: list[PendingCustomer], reason: str) -> None:
+        if unit >= 0:
+            stream = self._stream_names[batch.streams[unit]]
+            item = PendingCustomer(stream, "", batch.starts[unit], batch.lengths[unit])
+            self._reject(item, reason, batch.file)
+            return
+        customer = nested[-1 - unit]
+        items: Iterable[PendingCustomer | PendingOrder] = (
+            customer.orders if customer.stream is None else [customer, *customer.orders]
+        )
+        for each in items:
+            self._reject(each, reason, batch.file)
 
-    def _merge_order(self, order: PendingOrder, view: memoryview) -> None:
-        encoded = bytes(view[order.start : order.start + order.length])
+    def _merge_order(self, order: PendingOrder, file: StagingFile) -> None:
+        encoded = file.read(order.start, order.length)
         body = (
             b'{"triggerIntegrations":'
             + (b"true" if self.options.trigger_integrations else b"false")
@@ -485,7 +586,7 @@ class PendingImport:
         except VendorError as exc:
             if exc.status not in (400, 416, 422):
                 raise
-            self._reject(order, f"Rfmcube refused the order ({exc.status}): {exc.body}", view)
+            self._reject(order, f"Rfmcube refused the order ({exc.status}): {exc.body}", file)
             return
         self.kit.report.sent(order.stream)
 

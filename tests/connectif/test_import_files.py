@@ -26,9 +26,14 @@ def _stage_all(records: list[dict[str, Any]], limit: int) -> list[bytes]:
         stage.drop(record["_email"])
         assert stage.add(record["_email"], record["_email"], contact_body(record), record) is None
         if stage.filled:
-            files += stage.files()
+            files += _contents(stage)
             stage = StagedImport("_email", limit, keep_records_below=0)
-    return files + list(stage.files())
+    return files + _contents(stage)
+
+
+def _contents(stage: StagedImport) -> list[bytes]:
+    """Each import file's bytes, read while it is current (a file is deleted when the next is asked for)."""
+    return [file.read_all() for file in stage.files()]
 
 
 def _rows(file: bytes) -> list[dict[str, str]]:
@@ -63,7 +68,7 @@ def test_a_later_record_of_a_key_replaces_the_earlier_row_in_the_file() -> None:
         stage.add(record["_email"], record["_email"], contact_body(record), record)
 
     expected_bytes = stage.file_bytes
-    (file,) = stage.files()
+    (file,) = _contents(stage)
 
     rows = _rows(file)
     assert [r["_email"] for r in rows] == [second["_email"], first["_email"]]
@@ -207,7 +212,7 @@ def test_a_row_larger_than_any_before_it_splits_the_file_rather_than_pass_the_li
     stage.add(big["_email"], big["_email"], contact_body(big), big)
     assert stage.filled
 
-    files = list(stage.files())
+    files = _contents(stage)
 
     assert len(files) == 2
     assert all(len(f) <= 1_000 for f in files), [len(f) for f in files]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import email.utils
 import math
 import time
+from itertools import chain
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from api_target_kit.api_stats import ApiStats
 from api_target_kit.errors import AuthenticationError, DeliveryError, RetriesExhaustedError, VendorError
 from api_target_kit.http_client import MAX_BODY_CHARS
 from api_target_kit.rate_limit import RateLimiter
+from api_target_kit.staging_file import StagingFile, StreamedBody
 
 
 def _all_text(exc: BaseException) -> str:
@@ -355,3 +357,29 @@ def test_sends_headers_json_and_raw_data(server: Any, make_client: Any, api_key:
     assert second.path == "/v1/raw"
     assert second.body == b'{"raw":true}'
     assert second.header("Authorization") == f"Bearer {api_key}"
+
+
+def test_a_body_streamed_from_a_staging_file_is_sent_whole_and_reread_on_each_retry(
+    server: Any, make_client: Any
+) -> None:
+    server.script({"status": 503}, {"status": 500}, {"body": {"ok": True}})
+    staged = StagingFile()
+    starts = [staged.append(f'{{"n":{n}}},'.encode()) for n in range(50_000)]  # several blocks
+    size = staged.size
+    body = StreamedBody(size + 1, lambda: chain([b"["], staged.ranges([(0, size - 1)]), [b"]"]))
+    client = make_client(max_retries=2)
+
+    client.request("POST", "/bulk", data=body, headers={"Content-Type": "application/json"})
+
+    assert len(server.requests) == 3
+    assert {r.header("Content-Length") for r in server.requests} == {str(size + 1)}
+    assert all(r.header("Transfer-Encoding") is None for r in server.requests)
+    assert all(r.json() == [{"n": n} for n in range(50_000)] for r in server.requests)
+    assert staged.read(starts[7], 7) == b'{"n":7}'
+    staged.close()
+
+
+def test_a_streamed_body_that_is_not_its_announced_length_is_never_sent_short() -> None:
+    body = StreamedBody(10, lambda: [b"12345"])
+    with pytest.raises(ValueError, match="5 bytes, 10 announced"):
+        body.read_all()

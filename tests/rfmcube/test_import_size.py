@@ -53,6 +53,25 @@ def test_each_import_but_the_last_is_nearly_full_and_none_passes_the_limit(
     assert run.summary["streams"]["orders"]["sent"] == 700
 
 
+def test_a_416_teaches_the_request_size_once_for_the_whole_run(start_sandbox: StartSandbox, tmp_path: Path) -> None:
+    # The account takes 20,000 bytes a request while the target assumes 60,000: the first import
+    # is refused at 60,000 and at 30,000, then every request of the run is cut at 15,000.
+    sandbox = start_sandbox(max_request_bytes=20_000)
+    customers = [_customer(n, notes="n" * (n % 40)) for n in range(1000)]
+    orders = [_order(n, n % 1000) for n in range(300)]
+    messages = [*stream_messages("customers", customers, key="id"), *stream_messages("orders", orders, key="id")]
+    run = run_target(tmp_path, sandbox.base_url, messages, max_request_bytes=60_000)
+    assert run.returncode == 0, run.stderr[-2000:]
+    imports = [r for r in sandbox.request_log() if r["path"].endswith("/import")]
+    refused = [r["bytes"] for r in imports if r["status"] == 416]
+    accepted = [r["bytes"] for r in imports if r["status"] == 200]
+    assert len(refused) == 2 and refused[0] > 30_000 and 20_000 < refused[1] <= 30_000, refused
+    assert len(accepted) >= 10 and max(accepted) <= 15_000, accepted
+    stored_customers, stored_orders, orphans = _stored(sandbox)
+    assert len(stored_customers) == 1000 and len(stored_orders) == 300 and not orphans
+    assert run.summary["streams"]["customers"]["sent"] == 1000
+
+
 def test_no_record_cap_unless_batch_size_rows_is_set(tmp_path: Path) -> None:
     def options(**settings: Any) -> ImportOptions:
         config = {
@@ -143,10 +162,18 @@ def test_a_staged_customer_keeps_neither_its_record_nor_its_payload() -> None:
     pending.stage("customers", record)
     del record
     assert alive() is None
-    (staged,) = pending.pending._customers.values()
-    kept = [getattr(staged, name) for name in type(staged).__slots__]
-    assert not any(isinstance(value, dict) for value in kept)
-    assert staged.stub == ("c1@example.it", "C1", "2025-01-02T10:00:00Z", "2025-01-03T10:00:00Z")
+    # What stays in memory is the row's offset, length and stream, and the key; the payload is on disk.
+    batch = pending.pending._batch
+    row = batch.customers.get("c1@example.it")
+    assert row == 0 and len(batch.customers) == 1
+    payload = batch.payload_at(row)
+    assert (payload["email"], payload["id"], payload["createdAt"], payload["updatedAt"]) == (
+        "c1@example.it",
+        "C1",
+        "2025-01-02T10:00:00Z",
+        "2025-01-03T10:00:00Z",
+    )
+    assert batch.file.size == batch.lengths[row] + 1  # the encoded customer and its comma
 
 
 def test_a_lone_416_rejects_the_customer_and_its_orders_as_staged() -> None:
@@ -205,7 +232,7 @@ class _Rfmcube:
             if self.refuse:
                 self.refuse -= 1
                 raise VendorError("too large", status=416, body="too large", method=method, path=path)
-            self.imports.append(data)
+            self.imports.append(data if isinstance(data, bytes) else b"".join(data))  # a body streamed from disk
             return _Response({"processId": len(self.imports)})
         if path.startswith("/processes/"):
             customers = json.loads(self.imports[int(path.rsplit("/", 1)[1]) - 1])["customers"]

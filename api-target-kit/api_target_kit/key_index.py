@@ -1,0 +1,146 @@
+"""key -> row number for a batch staged on disk, in about 9 bytes a key instead of ~150.
+
+The batch's rows are on disk (`staging_file.StagingFile`); what stays in memory per row is
+what it takes to find a key's row and to tell live rows from replaced ones:
+
+- the latest keys in a plain dict (at most `RECENT` of them: a key replaced soon after it was
+  staged is found there by its text);
+- older keys as one 64-bit number each, the key's hash (its top 40 bits) and its row (24 bits),
+  in 256 sorted arrays chosen by the hash's low byte. A hash match is checked against the key
+  read back from the row (`key_of(row)`), so a collision never replaces the wrong row;
+- one byte per row: live (1) or replaced / dropped (0).
+
+A batch of more than 2**24 rows (16.7 million) keeps the keys of the rows past that in the
+dict.
+"""
+
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_left, insort
+from collections.abc import Callable, Iterator
+from itertools import compress
+
+#: Keys kept by their text before they are folded into the sorted arrays.
+RECENT = 16_384
+_ROW_BITS = 24
+_ROW_MASK = (1 << _ROW_BITS) - 1
+_HASH_MASK = (1 << 64) - 1
+
+
+def _no_rows(row: int) -> str:
+    raise LookupError(f"row {row}: the batch's file is closed")
+
+
+class KeyIndex:
+    """The live row of each key staged in a batch; `key_of(row)` reads a row's key back."""
+
+    def __init__(self, key_of: Callable[[int], str]) -> None:
+        self._key_of = key_of
+        self._recent: dict[str, int] = {}
+        self._large: dict[str, int] = {}  # keys of rows past 2**24
+        self._buckets: list[array[int]] = [array("Q") for _ in range(256)]
+        self._live = bytearray()
+        self._count = 0
+
+    def detach(self) -> None:
+        """Drop `key_of` once the rows' file is gone.
+
+        `key_of` refers back to the batch: kept, it would make a reference cycle that only the
+        garbage collector's rare full collections free. `has_hash_of`, `live_rows` and `len` still work; `get` and `pop` no longer read rows back.
+        """
+        self._key_of = _no_rows
+
+    def __len__(self) -> int:
+        """Live keys."""
+        return self._count
+
+    def __contains__(self, key: object) -> bool:
+        """True if `key` has a live row."""
+        return isinstance(key, str) and self.get(key) is not None
+
+    def get(self, key: str) -> int | None:
+        """The live row of `key`, if any."""
+        row = self._recent.get(key)
+        if row is None and self._large:
+            row = self._large.get(key)
+        if row is None:
+            found = self._find(key)
+            row = None if found is None else found[1] & _ROW_MASK
+        return row
+
+    def put(self, key: str, row: int) -> None:
+        """Record `row` (the newest row of the batch) as the live row of `key`, which has none."""
+        if row >= len(self._live):
+            self._live.extend(b"\0" * (row + 1 - len(self._live)))
+        self._live[row] = 1
+        self._count += 1
+        if row > _ROW_MASK:
+            self._large[key] = row
+            return
+        self._recent[key] = row
+        if len(self._recent) >= RECENT:
+            self._fold()
+
+    def pop(self, key: str) -> int | None:
+        """Forget the live row of `key` (marked dead); return it, if there was one."""
+        row = self._recent.pop(key, None)
+        if row is None and self._large:
+            row = self._large.pop(key, None)
+        if row is None:
+            found = self._find(key)
+            if found is None:
+                return None
+            bucket, packed = found
+            del bucket[bisect_left(bucket, packed)]
+            row = packed & _ROW_MASK
+        self._live[row] = 0
+        self._count -= 1
+        return row
+
+    def is_live(self, row: int) -> bool:
+        """True if `row` is some key's live row."""
+        return row < len(self._live) and self._live[row] == 1
+
+    def live_rows(self) -> Iterator[int]:
+        """The live rows, in row order."""
+        return compress(range(len(self._live)), self._live)
+
+    def has_hash_of(self, key: str) -> bool:
+        """True if `key` or a key with the same hash is live (no read-back: for a batch whose file is gone)."""
+        if key in self._recent or key in self._large:
+            return True
+        packed = self._packed_hash(key)
+        bucket = self._buckets[packed[0]]
+        at = bisect_left(bucket, packed[1])
+        return at < len(bucket) and bucket[at] >> _ROW_BITS == packed[1] >> _ROW_BITS
+
+    def _find(self, key: str) -> tuple[array[int], int] | None:
+        number, low = self._packed_hash(key)
+        bucket = self._buckets[number]
+        at = bisect_left(bucket, low)
+        top = low >> _ROW_BITS
+        while at < len(bucket) and bucket[at] >> _ROW_BITS == top:
+            packed = bucket[at]
+            if self._key_of(packed & _ROW_MASK) == key:
+                return bucket, packed
+            at += 1
+        return None
+
+    @staticmethod
+    def _packed_hash(key: str) -> tuple[int, int]:
+        """(bucket, the hash's top 40 bits shifted over the row bits)."""
+        full = hash(key) & _HASH_MASK
+        return full & 0xFF, (full >> _ROW_BITS) << _ROW_BITS
+
+    def _fold(self) -> None:
+        """Move the recent keys into the sorted arrays."""
+        added: list[list[int]] = [[] for _ in range(256)]
+        for key, row in self._recent.items():
+            number, high = self._packed_hash(key)
+            added[number].append(high | row)
+        self._recent = {}
+        for number, new in enumerate(added):
+            bucket = self._buckets[number]
+            for packed in new:  # in place: the arrays grow, none is rebuilt (less for the allocator to hold)
+                insort(bucket, packed)
