@@ -11,6 +11,7 @@ import learned_cap
 import memory
 import pacing
 import quota_efficiency
+import quota_floor
 
 
 def load(name: str) -> dict[str, Any] | None:
@@ -70,6 +71,9 @@ def main() -> int:
     pace = load("pacing")
     if pace:
         print(pacing.table(pace["results"]), "\n")
+    floor = load("quota_floor")
+    if floor:
+        print(quota_floor.table(floor["results"]), "\n")
     return 0
 
 
