@@ -107,18 +107,24 @@ class RateLimiter:
     def _wait_for_turn(self, me: object) -> tuple[float, float]:
         """Wait (lock held) until `me` is first in the queue and its slot has come: `(slot, waited)`."""
         started = reached = self._clock()
+        # The slot this caller last slept toward: a thread wakes a few ms late, and granting it the
+        # time it woke instead would start every following interval late (the run drifts behind the
+        # pace by that much per call). Only a slot still ahead of the clock is moved to `now`.
+        target = math.inf
         while True:
             now = self._clock()
             reached = max(reached, now)
-            slot = self._slot(self._queue.index(me), now)
+            slot = self._slot(self._queue.index(me), min(now, target))
             if slot <= reached:
                 if self._queue[0] is me:
                     return slot, max(slot - started, 0.0)
                 self._changed.wait()  # the callers ahead take their slots first
             elif self._sleep is None:
+                target = slot
                 if not self._changed.wait(slot - reached):
                     reached = slot  # nothing changed: the slot has come
             else:
+                target = slot
                 self._changed.release()
                 try:
                     self._sleep(slot - reached)

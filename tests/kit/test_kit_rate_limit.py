@@ -42,6 +42,26 @@ def test_slots_are_evenly_spaced(make_clock: Any) -> None:
     assert limiter.waited_seconds == pytest.approx(5 * expected)
 
 
+def test_a_caller_that_wakes_late_does_not_push_the_later_slots_back(make_clock: Any) -> None:
+    """Threads wake a few ms after their slot: the pace must not drift by that much per call."""
+    clock = make_clock(start=500.0)
+
+    def oversleeping(seconds: float) -> None:
+        clock.sleep(seconds + 0.006)
+
+    limiter = RateLimiter(1000, clock=clock, sleep=oversleeping)
+    left_at = []
+    for _ in range(50):
+        limiter.acquire()
+        left_at.append(clock())
+    interval = 60.0 / (1000 * (1 - 0.02))
+
+    # No call leaves ahead of the pace ...
+    assert all(at >= 500.0 + n * interval - 1e-9 for n, at in enumerate(left_at))
+    # ... and the 50th leaves at most one wake-up late, not 49 of them (the old drift: 49 x 6 ms).
+    assert left_at[-1] <= 500.0 + 49 * interval + 0.006 + 1e-9
+
+
 def test_acquire_returns_the_wait_and_idle_time_is_not_banked(make_clock: Any) -> None:
     clock = make_clock(start=0.0)
     limiter = RateLimiter(60, headroom=0.0, clock=clock, sleep=clock.sleep)
