@@ -183,8 +183,10 @@ def target_section(target: str, found: dict[str, Any]) -> list[str]:
                     "none of them covered by a STATE"
                 )
             elif "imports_refused_416" in result:
+                refused = result["imports_refused_416"]
                 text = (
-                    f"exit {result['exit_code']}: {result['imports_refused_416']} imports refused with 416 and split; "
+                    f"exit {result['exit_code']}: {refused} import{'s' if refused != 1 else ''} refused with 416 and "
+                    "split; the size that fit cut every later request (a 416 teaches the size once); "
                     f"{result['records_missing']} missing"
                 )
             else:
