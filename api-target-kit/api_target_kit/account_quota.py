@@ -41,11 +41,6 @@ BUFFER_MS = 5
 DISABLED = "none"
 
 
-def quota_key(vendor: str, api_key: str) -> str:
-    """`<vendor>_<16 hex chars of sha256(key)>`: one bucket per account, without the key."""
-    return account_key(vendor, api_key)
-
-
 def quota_rates(max_requests_per_minute: float) -> list[Rate]:
     """One call per interval (even turns between processes) and the per-minute total."""
     per_minute = max_requests_per_minute * (1.0 - HEADROOM)
@@ -59,7 +54,7 @@ class AccountQuota:
     def __init__(
         self, *, vendor: str, api_key: str, max_requests_per_minute: float, backend_url: str | None = None
     ) -> None:
-        self.key = quota_key(vendor, api_key)
+        self.key = account_key(vendor, api_key)  # one bucket per account, without the key
         self.backend = _backend_name(backend_url)
         bucket = _bucket(backend_url, self.key, quota_rates(max_requests_per_minute))
         self._limiter = Limiter(

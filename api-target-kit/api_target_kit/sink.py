@@ -320,25 +320,20 @@ class EntitySink(BatchSink):
     ) -> None:
         """Reject `record`: the tap's record, SCHEMA and stream when `mapped`, else this stream's."""
         origin = self.api_target.source_of(self) if mapped else None
-        if origin is None:
-            self.kit.reject(
-                self.stream_name,
-                self.original_schema,
-                as_source_record(record),
-                reason,
-                list(self.key_properties),
-                outcome_unknown=outcome_unknown,
-            )
-        else:
-            self.kit.reject(
-                origin.stream,
-                origin.schema,
-                as_source_record(record),
-                reason,
-                origin.key_properties,
-                outcome_unknown=outcome_unknown,
-                counted_as=self.stream_name,
-            )
+        stream, schema, keys = (
+            (self.stream_name, self.original_schema, list(self.key_properties))
+            if origin is None
+            else (origin.stream, origin.schema, origin.key_properties)
+        )
+        self.kit.reject(
+            stream,
+            schema,
+            as_source_record(record),
+            reason,
+            keys,
+            outcome_unknown=outcome_unknown,
+            counted_as=self.stream_name,
+        )
 
     @contextmanager
     def delivering(self) -> Iterator[None]:

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from api_target_kit.account_quota import AccountQuota, quota_key, quota_rates
+from api_target_kit.account_quota import AccountQuota, quota_rates
 from api_target_kit.errors import ConfigurationError
+from api_target_kit.state_dir import account_key
 
 KEY = "sk-live-QUOTA-SECRET-42"
 
@@ -26,10 +27,10 @@ def _take(path: str, count: int, done: multiprocessing.Queue) -> None:  # type: 
 
 
 def test_the_bucket_key_names_the_vendor_and_hides_the_key() -> None:
-    key = quota_key("Ecomail", KEY)
+    key = account_key("Ecomail", KEY)
     assert key.startswith("ecomail_") and len(key) == len("ecomail_") + 16
     assert KEY not in key and "QUOTA" not in key
-    assert quota_key("Ecomail", KEY) == key != quota_key("Ecomail", KEY + "x")
+    assert account_key("Ecomail", KEY) == key != account_key("Ecomail", KEY + "x")
 
 
 def test_rates_space_calls_evenly_and_cap_the_minute_under_the_limit() -> None:
