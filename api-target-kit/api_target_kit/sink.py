@@ -84,6 +84,8 @@ class EntitySink(BatchSink):
         self._datelike: tuple[dict[str, Any], tuple[tuple[str, str], ...], frozenset[str]] | None = None
         #: Batches waiting for their prerequisites (see `depends_on`).
         self.held = HeldBatches()
+        #: Records taken by `take_record` and not yet added to the SDK's record counter metric.
+        self._uncounted = 0
 
     # SDK hooks ----------------------------------------------------------------------
 
@@ -109,6 +111,38 @@ class EntitySink(BatchSink):
     def get_validator(self) -> BaseJSONSchemaValidator | None:
         """The entity's compiled rules (always on: they are what the vendor needs)."""
         return EntityValidator(self.rules, self.schema)
+
+    def take_record(self, record: dict[str, Any], *, sendable: bool) -> None:
+        """The SDK's steps for one record of a stream without stream maps, as direct calls.
+
+        Context, validation (`sendable`: the reader vouches that every value can be written as
+        JSON), date-time parsing, `preprocess_record`, the read tally and `process_record`, in
+        the SDK's order (see `ApiTarget._process_record_message`). The SDK's record counter is
+        advanced by `count_records`, not once per record.
+        """
+        context = self._pending_batch or self._get_context(record)
+        validator = self._validator
+        if isinstance(validator, EntityValidator):
+            validator.validate(record, sendable=sendable)
+        elif validator is not None:
+            validator.validate(record)
+        self._parse_timestamps_in_record(record, self.schema, self.datetime_error_treatment)
+        record = self.preprocess_record(record, context)
+        self._total_records_read += 1
+        self._batch_records_read += 1
+        self.process_record(record, context)
+        self._uncounted += 1
+
+    def count_records(self) -> None:
+        """Add the records `take_record` took since the last call to the SDK's record counter metric."""
+        if self._uncounted:
+            self.record_counter_metric.increment(self._uncounted)
+            self._uncounted = 0
+
+    def clean_up(self) -> None:
+        """Count the last records in the record counter metric, then the SDK's clean-up (which logs it)."""
+        self.count_records()
+        super().clean_up()
 
     def _parse_timestamps_in_record(
         self, record: dict[str, Any], schema: dict[str, Any], treatment: DatetimeErrorTreatmentEnum
@@ -198,6 +232,7 @@ class EntitySink(BatchSink):
         The batch counts as in flight from the start, prerequisite drains included, so that a
         SIGTERM meanwhile stops without STATE (see `ApiTarget._handle_termination`).
         """
+        self.count_records()
         with self.kit.batch_in_flight():
             self._process_batch(context)
 

@@ -27,7 +27,10 @@ from api_target_kit.singer_input import VALUES_SENDABLE, InvalidInputError, Sing
 from api_target_kit.sink import EntitySink, IgnoredStreamSink
 from api_target_kit.state_dir import account_file
 from api_target_kit.unchanged import reset_all
-from api_target_kit.validation import EntityValidator
+
+#: Records of streams without stream maps between two readings of the clock (the SDK's record
+#: counter log and its maximum record age): well under a second of reading.
+CLOCK_EVERY = 1000
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,8 @@ class ApiTarget(Target, abc.ABC):
         #: True once the input has ended: nothing is held any more (see `must_hold`).
         self._input_ended = False
         self._ratios_checked = False
+        #: Records taken on the short path since the clock was last read (see `_process_record_message`).
+        self._records_since_clock = 0
         super().__init__(*args, **kwargs)
         if isinstance(self.message_reader, SingerInputReader):
             self.message_reader.on_invalid_input = self._stop_on_invalid_input
@@ -224,8 +229,10 @@ class ApiTarget(Target, abc.ABC):
         as it is, so the copy made for it, the metadata step (see `EntitySink`), the second
         key-property check (`EntitySink.preprocess_record` rejects a record without one) and
         the per-record debug log are skipped, and a record the reader marked `VALUES_SENDABLE`
-        skips the check for values JSON cannot carry. The steps and their order are the SDK's; a
-        stream with maps or flattening takes the SDK's own path.
+        skips the check for values JSON cannot carry (see `EntitySink.take_record`). The
+        clock is read once per `CLOCK_EVERY` records, not per record: for the record counter's
+        log and the SDK's maximum record age. The steps and their order are the SDK's; a stream
+        with maps or flattening takes the SDK's own path.
         """
         stream_name = message_dict["stream"]
         sink = self._lean_sinks.get(stream_name)
@@ -238,21 +245,17 @@ class ApiTarget(Target, abc.ABC):
                 finally:
                     self._source_message = None
                 return
-        record = message_dict["record"]
-        context = sink._get_context(record)
-        if VALUES_SENDABLE in message_dict and isinstance(sink._validator, EntityValidator):
-            sink._validator.vouch_sendable(record)
-        sink._validate_and_parse(record)
-        record = sink.preprocess_record(record, context)
-        sink.tally_record_read()
-        sink.process_record(record, context)
-        sink.record_counter_metric.increment()
+        sink.take_record(message_dict["record"], sendable=VALUES_SENDABLE in message_dict)
         if sink.is_full:
             self.logger.info(
                 "Target sink for '%s' is full. Current size is '%s'. Draining...", stream_name, sink.current_size
             )
             self.drain_one(sink)
-        self._handle_max_record_age()
+        self._records_since_clock += 1
+        if self._records_since_clock >= CLOCK_EVERY:
+            self._records_since_clock = 0
+            sink.count_records()
+            self._handle_max_record_age()
 
     def _lean_sink(self, stream_name: str) -> EntitySink | None:
         """The stream's sink if its records may take the short path (remembered), else None."""

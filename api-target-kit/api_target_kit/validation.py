@@ -282,16 +282,14 @@ class EntityValidator(BaseJSONSchemaValidator):
         self.rules = rules
         self._check_upsert = fastjsonschema.compile(null_last(upsert), formats=FORMATS)
         self._failure: Failure | None = None
-        self._sendable: dict[str, Any] | None = None
 
-    def vouch_sendable(self, record: dict[str, Any]) -> None:
-        """The next `validate` of `record` may skip `unsendable_value`: its reader guarantees it."""
-        self._sendable = record
+    def validate(self, record: dict[str, Any], *, sendable: bool = False) -> None:
+        """Check `record`; on failure remember why (see `take_failure`) instead of raising.
 
-    def validate(self, record: dict[str, Any]) -> None:
-        """Check `record`; on failure remember why (see `take_failure`) instead of raising."""
+        `sendable`: the reader vouches that every value can be written as JSON (see
+        `singer_input.VALUES_SENDABLE`), so `unsendable_value` is skipped.
+        """
         self._failure = None
-        sendable, self._sendable = self._sendable is record, None
         reason = (None if sendable else unsendable_value(record)) or self._problem(record)
         if reason:
             self._failure = Failure(record, reason, dict(record))

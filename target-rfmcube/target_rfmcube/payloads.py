@@ -9,7 +9,8 @@ from api_target_kit.dates import utc_z_text
 from api_target_kit.records import vendor_fields
 
 DATE_FIELDS = ("createdAt", "updatedAt")
-#: Keys of a customer in the stub re-sent to nest orders under an already loaded customer.
+#: Keys of a customer in the stub re-sent to nest orders under an already loaded customer (see
+#: `customer_index.CustomerIndex.remember`).
 STUB_FIELDS = ("email", "id", "createdAt", "updatedAt")
 
 
@@ -44,16 +45,6 @@ def order_payload(record: dict[str, Any]) -> dict[str, Any]:
     elif isinstance(amount, decimal.Decimal):
         payload["amount"] = float(amount)
     return payload
-
-
-def stub_fields(payload: dict[str, Any]) -> tuple[Any, ...]:
-    """The values of `STUB_FIELDS` in a customer payload (None where missing): all a staged customer keeps."""
-    return (payload.get("email"), payload.get("id"), payload.get("createdAt"), payload.get("updatedAt"))
-
-
-def customer_stub(fields: tuple[Any, ...]) -> dict[str, Any]:
-    """The identifying fields of a loaded customer (from `stub_fields`), kept to nest its later orders."""
-    return {name: value for name, value in zip(STUB_FIELDS, fields, strict=True) if value is not None}
 
 
 def order_warnings(payload: dict[str, Any]) -> list[str]:
