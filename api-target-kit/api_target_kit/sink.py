@@ -86,6 +86,7 @@ class EntitySink(BatchSink):
         self.held = HeldBatches()
         #: Records taken by `take_record` and not yet added to the SDK's record counter metric.
         self._uncounted = 0
+        self._datetime_treatment = self.datetime_error_treatment
 
     # SDK hooks ----------------------------------------------------------------------
 
@@ -126,7 +127,7 @@ class EntitySink(BatchSink):
             validator.validate(record, sendable=sendable)
         elif validator is not None:
             validator.validate(record)
-        self._parse_timestamps_in_record(record, self.schema, self.datetime_error_treatment)
+        self._parse_timestamps_in_record(record, self.schema, self._datetime_treatment)
         record = self.preprocess_record(record, context)
         self._total_records_read += 1
         self._batch_records_read += 1

@@ -559,15 +559,19 @@ class PendingImport:
 
     def _remember(self, file: StagingFile, spans: list[tuple[int, int]]) -> None:
         """Write the customers of `spans` (comma-separated payloads in `file`) to the customer index."""
-        chunk: list[tuple[int, int]] = []
-        size = 0
-        for number, span in enumerate(spans):
-            chunk.append(span)
-            size += span[1]
-            if size >= _INDEX_CHUNK_BYTES or number == len(spans) - 1:
-                payloads = b",".join(b"".join(file.ranges([each])) for each in chunk)
-                self.index.remember(orjson.loads(b"[" + payloads + b"]"))
-                chunk, size = [], 0
+
+        def chunks() -> Iterator[list[Any]]:
+            chunk: list[tuple[int, int]] = []
+            size = 0
+            for number, span in enumerate(spans):
+                chunk.append(span)
+                size += span[1]
+                if size >= _INDEX_CHUNK_BYTES or number == len(spans) - 1:
+                    yield orjson.loads(b"[" + b",".join(b"".join(file.ranges([each])) for each in chunk) + b"]")
+                    chunk, size = [], 0
+
+        if spans:
+            self.index.remember(chunks())
 
     def _reject(self, item: PendingCustomer | PendingOrder, reason: str, file: StagingFile) -> None:
         """Reject a staged record: the record is rebuilt from its encoded payload."""

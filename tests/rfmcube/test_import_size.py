@@ -123,7 +123,7 @@ def test_imports_are_cut_by_bytes_at_least_95_percent_full() -> None:
 def test_mixed_staging_stays_within_one_request_per_drain_and_accounts_for_every_record() -> None:
     limit = 20_000
     pending = _Import(limit=limit)
-    pending.index.remember({"email": f"c{n}@example.it", "id": f"C{n}"} for n in range(100, 140))
+    pending.index.remember([[{"email": f"c{n}@example.it", "id": f"C{n}"} for n in range(100, 140)]])
     rng = random.Random(11)
     steps: list[tuple[str, dict[str, Any]]] = [("customers", _customer(0, notes="x" * 300))]
     for _ in range(3000):
