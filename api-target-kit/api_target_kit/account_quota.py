@@ -28,11 +28,12 @@ import math
 import threading
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from pyrate_limiter import AbstractBucket, Duration, Limiter, Rate
 from pyrate_limiter.buckets.in_memory_bucket import InMemoryBucket
-from pyrate_limiter.buckets.redis_bucket import RedisBucket
+from pyrate_limiter.buckets.redis_bucket import LuaScript, RedisBucket
 from pyrate_limiter.buckets.sqlite_bucket import SQLiteBucket
 
 from api_target_kit.errors import ConfigurationError
@@ -147,7 +148,7 @@ def _bucket(url: str | None, key: str, rates: list[Rate]) -> AbstractBucket:
         import redis  # imported here: only this backend needs it
 
         try:
-            shared: AbstractBucket = RedisBucket.init(rates, redis.Redis.from_url(url), key)
+            shared: AbstractBucket = _RedisTurns.init(rates, redis.Redis.from_url(url), key)
             return shared
         except redis.RedisError as exc:
             raise ConfigurationError(
@@ -157,3 +158,23 @@ def _bucket(url: str | None, key: str, rates: list[Rate]) -> AbstractBucket:
     raise ConfigurationError(
         f"quota_backend_url must be empty, 'none', sqlite:///<path>.sqlite or redis://host:port/db; got {url!r}"
     )
+
+
+class _RedisTurns(RedisBucket):
+    """pyrate-limiter's Redis bucket, counting the calls dated after this one's `now` too.
+
+    A process reads its clock before its check reaches Redis; another process's call that got
+    there first may be dated a ms later, and pyrate-limiter's script counts only the calls up to
+    `now`, so both went out at once (two calls 1 ms apart where a turn is 60 ms; seen here as 51
+    calls in a 50-call window). Counting up to `+inf` makes the later one wait its turn.
+    """
+
+    @classmethod
+    def init(cls, rates: list[Rate], redis: Any, bucket_key: str) -> _RedisTurns:
+        """Load the script that counts every call from `now - interval` on."""
+        script = LuaScript.PUT_ITEM.replace(
+            "ZCOUNT', bucket, now - interval, now)", "ZCOUNT', bucket, now - interval, '+inf')"
+        )
+        if script == LuaScript.PUT_ITEM:
+            raise RuntimeError("pyrate-limiter's Redis script changed: review _RedisTurns")
+        return cls(rates, redis, bucket_key, redis.script_load(script))
