@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from api_target_kit.account_quota import AccountQuota, quota_rates
+from api_target_kit.account_quota import BUFFER_MS, AccountQuota, quota_rates
 from api_target_kit.errors import ConfigurationError
+from api_target_kit.rate_limit import RateLimiter
 from api_target_kit.state_dir import account_key
 
 KEY = "sk-live-QUOTA-SECRET-42"
@@ -35,8 +36,48 @@ def test_the_bucket_key_names_the_vendor_and_hides_the_key() -> None:
 
 def test_rates_space_calls_evenly_and_cap_the_minute_under_the_limit() -> None:
     per_call, per_minute = quota_rates(100)
-    assert (per_call.limit, per_call.interval) == (1, 613)  # 60 s / 98 calls, rounded up
+    assert (per_call.limit, per_call.interval) == (1, 611)  # turns: under this process's pace (612.2 ms)
     assert (per_minute.limit, per_minute.interval) == (98, 60_000)
+
+
+@pytest.mark.parametrize("limit", [60, 100, 300, 600, 1000, 1200, 3000])
+def test_a_turn_and_its_buffer_fit_within_the_process_pace(limit: int) -> None:
+    """A call the bucket delays is dated a turn plus the buffer after the last: shorter than the pace."""
+    turn = quota_rates(limit)[0]
+    pace_ms = 1000 * RateLimiter(limit).interval
+    assert pace_ms - 2 <= turn.interval + BUFFER_MS < pace_ms
+
+
+@pytest.mark.parametrize("backend", ["none", "sqlite"])
+def test_a_lone_process_keeps_its_own_pace_through_the_shared_bucket(backend: str, tmp_path: Path) -> None:
+    """The bucket's turns must not add to the RateLimiter's intervals (they did: 57 ms for 51 here)."""
+    url = "none" if backend == "none" else f"sqlite:///{tmp_path / 'quota.sqlite'}"
+    quota = AccountQuota(vendor="Fake", api_key=KEY, max_requests_per_minute=1200, backend_url=url)
+    limiter = RateLimiter(1200, shared=quota)  # one slot every 51.0 ms
+    calls = 40
+    granted: list[float] = []
+    left = iter(range(calls))
+    lock = threading.Lock()
+
+    def work() -> None:
+        while True:
+            with lock:
+                if next(left, None) is None:
+                    return
+            limiter.acquire()
+            granted.append(time.monotonic())
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    granted.sort()
+    assert len(granted) == calls
+    pace = (granted[-1] - granted[0]) / (calls - 1)
+    # Never faster than the pace, and within 3% of it (a wake-up late by a few ms does not add up).
+    assert limiter.interval * 0.97 <= pace <= limiter.interval * 1.03
 
 
 def test_two_processes_on_one_sqlite_bucket_share_the_budget(tmp_path: Path) -> None:
