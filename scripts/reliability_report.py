@@ -81,6 +81,11 @@ def yes_no(value: Any) -> str:
     return "yes" if value else "**no**"
 
 
+def count(value: Any) -> str:
+    """A count with thousands separators; `?` when the figure is missing (e.g. crash figures without a soak)."""
+    return f"{value:,}" if isinstance(value, int) else "?"
+
+
 def faults_text(soak: dict[str, Any]) -> str:
     """Faults injected, by kind."""
     faults = soak.get("faults_injected", {})
@@ -142,7 +147,7 @@ def summary_table(figures: dict[str, dict[str, Any]], corpus: dict[str, str]) ->
         soak, crash, idem = found.get("soak", {}), found.get("crash-resume", {}), found.get("idempotency", {})
         missing = soak.get("records_missing", "?")
         lines.append(
-            f"| {target} | {soak.get('records', '?'):,} | {faults_text(soak)} | {soak.get('retries', '?')} | {missing} "
+            f"| {target} | {count(soak.get('records'))} | {faults_text(soak)} | {soak.get('retries', '?')} | {missing} "
             f"| {yes_no(soak.get('rejects_accounted'))} ({soak.get('rejects', '?')} of {soak.get('rejects_expected', '?')}) "
             f"| {yes_no(idem.get('idempotent'))} | {kill_text(crash)} | {sigterm_text(crash)} | {corpus[target]} |"
         )
