@@ -1,4 +1,4 @@
-"""Command line: ``python -m target_connectif.sandbox --port 8767 --api-key K ...``.
+"""Command line: ``target-connectif-sandbox --port PORT --api-key K ...`` (or ``python -m target_connectif.sandbox``).
 
 Prints ``Connectif sandbox listening on http://127.0.0.1:PORT`` and serves until SIGTERM/SIGINT.
 The api key is never printed.
@@ -25,7 +25,7 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
 
 
 COMMAND = SandboxCommand(
-    prog="python -m target_connectif.sandbox",
+    prog="target-connectif-sandbox",
     description=__doc__,
     port=8767,
     banner_name="Connectif",

@@ -1,4 +1,4 @@
-"""Command line: ``python -m target_ecomail.sandbox --port 8766 --api-key K ...``.
+"""Command line: ``target-ecomail-sandbox --port PORT --api-key K ...`` (or ``python -m target_ecomail.sandbox``).
 
 Prints ``Ecomail sandbox listening on http://127.0.0.1:PORT`` and serves until SIGTERM/SIGINT.
 The api key is never printed. ``--lists`` takes the list definitions as JSON
@@ -29,7 +29,7 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
 
 
 COMMAND = SandboxCommand(
-    prog="python -m target_ecomail.sandbox",
+    prog="target-ecomail-sandbox",
     description=__doc__,
     port=8766,
     banner_name="Ecomail",

@@ -1,4 +1,4 @@
-"""Command line: ``python -m target_rfmcube.sandbox --port 8765 --api-key K ...``.
+"""Command line: ``target-rfmcube-sandbox --port PORT --api-key K ...`` (or ``python -m target_rfmcube.sandbox``).
 
 Prints ``Rfmcube sandbox listening on http://127.0.0.1:PORT/v1`` and serves until SIGTERM/SIGINT.
 The api key is never printed.
@@ -26,7 +26,7 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
 
 
 COMMAND = SandboxCommand(
-    prog="python -m target_rfmcube.sandbox",
+    prog="target-rfmcube-sandbox",
     description=__doc__,
     port=8765,
     banner_name="Rfmcube",
