@@ -20,8 +20,14 @@ from api_target_kit.unchanged import SKIPPED as UNCHANGED_SKIPPED
 from target_connectif.base_sink import ConnectifSink
 from target_connectif.entities import CONTACT_RULES, CONTACTS, PRODUCT_RULES, PRODUCTS
 from target_connectif.import_api import ImportResult
-from target_connectif.payloads import contact_body, product_body, record_from_csv_row, unknown_product_fields
-from target_connectif.staged_import import StagedImport, StagedUnchanged
+from target_connectif.payloads import (
+    ContactRows,
+    contact_body,
+    product_body,
+    record_from_csv_row,
+    unknown_product_fields,
+)
+from target_connectif.staged_import import RecordRows, StagedImport, StagedUnchanged
 
 if TYPE_CHECKING:
     from target_connectif.target import TargetConnectif
@@ -44,6 +50,8 @@ class CatalogSink(ConnectifSink):
     MAX_SIZE_DEFAULT = CATALOG_BATCH_RECORDS
     key_field: ClassVar[str]
     import_type: ClassVar[str]
+    #: How a record becomes its import row straight from its fields (None: from `body`).
+    record_rows: ClassVar[RecordRows | None] = None
     unchanged: StagedUnchanged
 
     def __init__(
@@ -65,6 +73,7 @@ class CatalogSink(ConnectifSink):
                 self.connectif.imports.options.file_bytes,
                 keep_records_below=threshold,
                 key_of_text=lambda text: self.key_of({self.key_field: text}),
+                rows=self.record_rows,
             )
             context[STAGED] = self._filling = stage
         key = self.key_of(record)
@@ -73,7 +82,10 @@ class CatalogSink(ConnectifSink):
         if is_delete(record):
             stage.deletes[key] = record
             return
-        too_large = stage.add(key, self.key_text(record), self.body(record), record)
+        if self.record_rows is not None:
+            too_large = stage.add_record(key, self.key_text(record), record)
+        else:
+            too_large = stage.add(key, self.key_text(record), self.body(record), record)
         if too_large is not None:
             self.reject(record, f"CSV row too large for one import: {too_large}")
         else:
@@ -182,6 +194,7 @@ class ContactsSink(CatalogSink):
     entity_key = ("_email",)
     key_field = "_email"
     import_type = "contacts"
+    record_rows = ContactRows()
     path_label = "/contacts/email/{email}"
 
     def key_of(self, record: dict[str, Any]) -> Any:

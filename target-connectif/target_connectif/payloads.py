@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from api_target_kit.dates import to_utc_z, utc_z_text
-from api_target_kit.records import vendor_fields
+from api_target_kit.dates import is_canonical_utc, to_utc_z, utc_z_text
+from api_target_kit.records import is_vendor_field, vendor_fields
 from target_connectif.entities import EVENT_ALIAS_FIELD, PRODUCT_FIELDS, PURCHASE_FIELDS
 
 #: List fields of an import CSV are `|`-separated (support Product-import).
@@ -51,6 +51,43 @@ def contact_body(record: dict[str, Any]) -> dict[str, Any]:
     if "_birthdate" in body:
         body["_birthdate"] = _date_time(body["_birthdate"])
     return body
+
+
+class ContactRows:
+    """Contacts as import rows straight from their records: the cells `contact_body` would give.
+
+    A row's cells are `csv_cell(contact_body(record).get(column))` for each column, built
+    without the body or a copy of the record: every column is a field of the record, and
+    `csv_cell` of the body's value is `csv_cell` of the record's (`_json_value` changes no
+    cell), except `_birthdate`, whose cell is that of `_date_time` (text already in the UTC `Z`
+    form is the cell as it is). The body itself is built only for a contact sent by PATCH.
+    """
+
+    key_field = "_email"
+    date_field = "_birthdate"
+
+    def sends(self, name: str) -> bool:
+        """True if a field of this name is in the body when it has a value (so a column of the file)."""
+        return name != self.key_field and is_vendor_field(name)
+
+    def encoder(self, columns: tuple[str, ...]) -> Callable[[dict[str, Any], str], list[str]]:
+        """`cells(record, key_text)`: the key cell, then the record's cells for `columns` (the sent fields)."""
+        date_at = columns.index(self.date_field) + 1 if self.date_field in columns else 0
+        date_field = self.date_field
+
+        def cells(record: dict[str, Any], key_text: str) -> list[str]:
+            row = [key_text, *[v if type(v) is str else csv_cell(v) for v in map(record.get, columns)]]
+            if date_at:
+                value = record.get(date_field)
+                if value is not None and not (type(value) is str and is_canonical_utc(value)):
+                    row[date_at] = csv_cell(_date_time(_json_value(value)))
+            return row
+
+        return cells
+
+    def body(self, record: dict[str, Any]) -> dict[str, Any]:
+        """The PATCH body (`contact_body`)."""
+        return contact_body(record)
 
 
 def product_body(record: dict[str, Any]) -> dict[str, Any]:
