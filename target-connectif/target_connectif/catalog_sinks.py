@@ -60,6 +60,9 @@ class CatalogSink(ConnectifSink):
         super().__init__(target, stream_name, schema, key_properties)
         self.unchanged = StagedUnchanged(target.ledger if self.unchanged.enabled else None, self.entity)
         self._filling: StagedImport | None = None
+        #: The SDK's record limit of a batch (`max_size`: `batch_size_rows` or the default, read
+        #: when the sink is made), for `is_full` after every record.
+        self._max_records = self.max_size
 
     def process_record(self, record: dict[str, Any], context: dict[str, Any]) -> None:
         """Stage the record: its CSV row (and key), or the delete; a later record of a key replaces it."""
@@ -83,7 +86,7 @@ class CatalogSink(ConnectifSink):
             stage.deletes[key] = record
             return
         if self.record_rows is not None:
-            too_large = stage.add_record(key, self.key_text(record), record)
+            too_large = stage.add_record(key, self.key_text(record), record, self.body)
         else:
             too_large = stage.add(key, self.key_text(record), self.body(record), record)
         if too_large is not None:
@@ -96,11 +99,11 @@ class CatalogSink(ConnectifSink):
 
     @property
     def is_full(self) -> bool:
-        """Full when the import file is (or the records kept whole reach `KEPT_RECORDS`)."""
+        """Full when the import file is (or the records kept whole reach `KEPT_RECORDS`), or at `max_size` records."""
         stage = self._filling
         if stage is not None and (stage.filled or stage.kept_records >= KEPT_RECORDS):
             return True
-        return bool(super().is_full)
+        return self.current_size >= self._max_records
 
     def deliver(self, context: dict[str, Any]) -> None:
         """Upserts (by import, or one by one below `bulk_threshold`), then deletes."""

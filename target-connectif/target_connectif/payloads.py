@@ -60,7 +60,7 @@ class ContactRows:
     without the body or a copy of the record: every column is a field of the record, and
     `csv_cell` of the body's value is `csv_cell` of the record's (`_json_value` changes no
     cell), except `_birthdate`, whose cell is that of `_date_time` (text already in the UTC `Z`
-    form is the cell as it is). The body itself is built only for a contact sent by PATCH.
+    form is the cell as it is).
     """
 
     key_field = "_email"
@@ -84,10 +84,6 @@ class ContactRows:
             return row
 
         return cells
-
-    def body(self, record: dict[str, Any]) -> dict[str, Any]:
-        """The PATCH body (`contact_body`)."""
-        return contact_body(record)
 
 
 def product_body(record: dict[str, Any]) -> dict[str, Any]:

@@ -46,9 +46,6 @@ class RecordRows(Protocol):
     def encoder(self, columns: tuple[str, ...]) -> Callable[[dict[str, Any], str], list[str]]:
         """`cells(record, key_text)` for a file whose columns after the key are `columns`."""
 
-    def body(self, record: dict[str, Any]) -> dict[str, Any]:
-        """The JSON body of the record's own call (when the batch goes record by record)."""
-
 
 class StagedImport:
     """One batch's import file: encoded rows, the key of each, and the size the file will have."""
@@ -116,11 +113,14 @@ class StagedImport:
                 records[key] = (record, body)
         return too_large
 
-    def add_record(self, key: str, key_text: str, record: dict[str, Any]) -> str | None:
+    def add_record(
+        self, key: str, key_text: str, record: dict[str, Any], body: Callable[[dict[str, Any]], dict[str, Any]]
+    ) -> str | None:
         """Stage `record` as the row of `key`, its cells straight from its fields (the `rows` given).
 
-        The same row as `add` of the record's body: the fields `rows` sends that have a value
-        are the body's, in the record's order.
+        The same row as `add` of `body(record)`: the fields `rows` sends that have a value are
+        the body's, in the record's order. The body is made only while the batch may still go
+        record by record.
         """
         rows = self._record_rows
         if rows is None:
@@ -136,10 +136,10 @@ class StagedImport:
         if encode is None:
             encode = self._encode = rows.encoder(self._value_columns)
         too_large = self._stage(key, encode(record, key_text))
-        if too_large is None:
+        if too_large is None and self.records is not None:
             records = self._kept_records()
             if records is not None:
-                records[key] = (record, rows.body(record))
+                records[key] = (record, body(record))
         return too_large
 
     def _stage(self, key: str, cells: list[str]) -> str | None:
@@ -205,8 +205,12 @@ class StagedImport:
 
     @property
     def filled(self) -> bool:
-        """True when a row as large as the largest so far could take the file past `max_bytes`."""
-        return self.file_bytes + self._largest_row > self.max_bytes
+        """True when a row as large as the largest so far could take the file past `max_bytes`.
+
+        (`file_bytes` written out: the sink asks this after every record.)
+        """
+        padding = len(self.columns) * len(self.live) - self._live_cells
+        return len(self.header) + self._live_bytes + padding + self._largest_row > self.max_bytes
 
     @property
     def kept_records(self) -> int:
