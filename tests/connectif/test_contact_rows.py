@@ -7,8 +7,10 @@ import datetime as dt
 import decimal
 from typing import Any
 
+import pytest
+
 from target_connectif.import_api import CsvLines
-from target_connectif.payloads import ContactRows, contact_body
+from target_connectif.payloads import COMPILED_COLUMNS, ContactRows, contact_body
 from target_connectif.staged_import import StagedImport
 
 LIMIT = 50_000
@@ -44,10 +46,13 @@ RECORDS: list[dict[str, Any]] = [
     {"_email": "i@example.it", "_birthdate": "not a date", "_name": ""},
 ]
 
+#: A record with more fields than `ContactRows` compiles an encoder for (it loops then).
+WIDE = {"_email": "w@example.it", **{f"f{n}": n for n in range(COMPILED_COLUMNS)}, "_birthdate": "2000-01-02"}
 
-def _stage(by_record: bool, keep_records_below: int = 0) -> StagedImport:
+
+def _stage(by_record: bool, keep_records_below: int = 0, records: list[dict[str, Any]] = RECORDS) -> StagedImport:
     stage = StagedImport("_email", LIMIT, keep_records_below=keep_records_below, rows=ContactRows())
-    for record in RECORDS:
+    for record in records:
         text = record["_email"].strip()
         key = text.lower()
         stage.drop(key)
@@ -58,8 +63,9 @@ def _stage(by_record: bool, keep_records_below: int = 0) -> StagedImport:
     return stage
 
 
-def test_rows_from_records_make_the_file_rows_from_bodies_make() -> None:
-    from_bodies, from_records = _stage(by_record=False), _stage(by_record=True)
+@pytest.mark.parametrize("records", [RECORDS, [*RECORDS, WIDE, *RECORDS]], ids=["compiled", "looping"])
+def test_rows_from_records_make_the_file_rows_from_bodies_make(records: list[dict[str, Any]]) -> None:
+    from_bodies, from_records = _stage(False, records=records), _stage(True, records=records)
 
     assert from_records.columns == from_bodies.columns
     assert from_records.file_bytes == from_bodies.file_bytes
@@ -71,7 +77,7 @@ def test_rows_from_records_make_the_file_rows_from_bodies_make() -> None:
 
 
 def test_records_kept_for_one_call_each_carry_the_contact_body() -> None:
-    stage = _stage(by_record=True, keep_records_below=100)
+    stage = _stage(True, keep_records_below=100)
 
     assert stage.records is not None
     assert {key: body for key, (_, body) in stage.records.items()} == {
