@@ -71,9 +71,13 @@ class KeyIndex:
 
     def put(self, key: str, row: int) -> None:
         """Record `row` (the newest row of the batch) as the live row of `key`, which has none."""
-        if row >= len(self._live):
-            self._live.extend(b"\0" * (row + 1 - len(self._live)))
-        self._live[row] = 1
+        live = self._live
+        if row == len(live):  # the usual case: the next row
+            live.append(1)
+        else:
+            if row > len(live):
+                live.extend(b"\0" * (row + 1 - len(live)))
+            live[row] = 1
         self._count += 1
         if row > _ROW_MASK:
             self._large[key] = row
@@ -116,10 +120,10 @@ class KeyIndex:
         return at < len(bucket) and bucket[at] >> _ROW_BITS == packed[1] >> _ROW_BITS
 
     def _find(self, key: str) -> tuple[array[int], int] | None:
-        number, low = self._packed_hash(key)
-        bucket = self._buckets[number]
-        at = bisect_left(bucket, low)
-        top = low >> _ROW_BITS
+        full = hash(key) & _HASH_MASK  # `_packed_hash`, written out: every staged record looks its key up
+        top = full >> _ROW_BITS
+        bucket = self._buckets[full & 0xFF]
+        at = bisect_left(bucket, top << _ROW_BITS)
         while at < len(bucket) and bucket[at] >> _ROW_BITS == top:
             packed = bucket[at]
             if self._key_of(packed & _ROW_MASK) == key:

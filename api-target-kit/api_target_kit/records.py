@@ -35,6 +35,11 @@ def vendor_fields(record: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in record.items() if k[:1] != "_" or (not k.startswith("_sdc_") and k != REJECT_REASON)}
 
 
+def is_vendor_field(name: str) -> bool:
+    """True for a field `vendor_fields` keeps (its test, for one name)."""
+    return name[:1] != "_" or (not name.startswith("_sdc_") and name != REJECT_REASON)
+
+
 class SourcedRecord(dict[str, Any]):
     """A record after stream maps that remembers the record the tap sent (`source`).
 

@@ -20,8 +20,14 @@ from api_target_kit.unchanged import SKIPPED as UNCHANGED_SKIPPED
 from target_connectif.base_sink import ConnectifSink
 from target_connectif.entities import CONTACT_RULES, CONTACTS, PRODUCT_RULES, PRODUCTS
 from target_connectif.import_api import ImportResult
-from target_connectif.payloads import contact_body, product_body, record_from_csv_row, unknown_product_fields
-from target_connectif.staged_import import StagedImport, StagedUnchanged
+from target_connectif.payloads import (
+    ContactRows,
+    contact_body,
+    product_body,
+    record_from_csv_row,
+    unknown_product_fields,
+)
+from target_connectif.staged_import import RecordRows, StagedImport, StagedUnchanged
 
 if TYPE_CHECKING:
     from target_connectif.target import TargetConnectif
@@ -44,6 +50,8 @@ class CatalogSink(ConnectifSink):
     MAX_SIZE_DEFAULT = CATALOG_BATCH_RECORDS
     key_field: ClassVar[str]
     import_type: ClassVar[str]
+    #: How a record becomes its import row straight from its fields (None: from `body`).
+    record_rows: ClassVar[RecordRows | None] = None
     unchanged: StagedUnchanged
 
     def __init__(
@@ -52,6 +60,9 @@ class CatalogSink(ConnectifSink):
         super().__init__(target, stream_name, schema, key_properties)
         self.unchanged = StagedUnchanged(target.ledger if self.unchanged.enabled else None, self.entity)
         self._filling: StagedImport | None = None
+        #: The SDK's record limit of a batch (`max_size`: `batch_size_rows` or the default, read
+        #: when the sink is made), for `is_full` after every record.
+        self._max_records = self.max_size
 
     def process_record(self, record: dict[str, Any], context: dict[str, Any]) -> None:
         """Stage the record: its CSV row (and key), or the delete; a later record of a key replaces it."""
@@ -65,6 +76,7 @@ class CatalogSink(ConnectifSink):
                 self.connectif.imports.options.file_bytes,
                 keep_records_below=threshold,
                 key_of_text=lambda text: self.key_of({self.key_field: text}),
+                rows=self.record_rows,
             )
             context[STAGED] = self._filling = stage
         key = self.key_of(record)
@@ -73,7 +85,10 @@ class CatalogSink(ConnectifSink):
         if is_delete(record):
             stage.deletes[key] = record
             return
-        too_large = stage.add(key, self.key_text(record), self.body(record), record)
+        if self.record_rows is not None:
+            too_large = stage.add_record(key, self.key_text(record), record, self.body)
+        else:
+            too_large = stage.add(key, self.key_text(record), self.body(record), record)
         if too_large is not None:
             self.reject(record, f"CSV row too large for one import: {too_large}")
         else:
@@ -84,11 +99,11 @@ class CatalogSink(ConnectifSink):
 
     @property
     def is_full(self) -> bool:
-        """Full when the import file is (or the records kept whole reach `KEPT_RECORDS`)."""
+        """Full when the import file is (or the records kept whole reach `KEPT_RECORDS`), or at `max_size` records."""
         stage = self._filling
         if stage is not None and (stage.filled or stage.kept_records >= KEPT_RECORDS):
             return True
-        return bool(super().is_full)
+        return self.current_size >= self._max_records
 
     def deliver(self, context: dict[str, Any]) -> None:
         """Upserts (by import, or one by one below `bulk_threshold`), then deletes."""
@@ -182,6 +197,7 @@ class ContactsSink(CatalogSink):
     entity_key = ("_email",)
     key_field = "_email"
     import_type = "contacts"
+    record_rows = ContactRows()
     path_label = "/contacts/email/{email}"
 
     def key_of(self, record: dict[str, Any]) -> Any:

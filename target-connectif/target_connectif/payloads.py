@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from api_target_kit.dates import to_utc_z, utc_z_text
-from api_target_kit.records import vendor_fields
+from api_target_kit.dates import is_canonical_utc, to_utc_z, utc_z_text
+from api_target_kit.records import is_vendor_field, vendor_fields
 from target_connectif.entities import EVENT_ALIAS_FIELD, PRODUCT_FIELDS, PURCHASE_FIELDS
 
 #: List fields of an import CSV are `|`-separated (support Product-import).
@@ -51,6 +51,65 @@ def contact_body(record: dict[str, Any]) -> dict[str, Any]:
     if "_birthdate" in body:
         body["_birthdate"] = _date_time(body["_birthdate"])
     return body
+
+
+#: Columns up to which `ContactRows.encoder` compiles a row's encoder.
+COMPILED_COLUMNS = 64
+
+
+class ContactRows:
+    """Contacts as import rows straight from their records: the cells `contact_body` would give.
+
+    A row's cells are `csv_cell(contact_body(record).get(column))` for each column, built
+    without the body or a copy of the record: every column is a field of the record, and
+    `csv_cell` of the body's value is `csv_cell` of the record's (`_json_value` changes no
+    cell), except `_birthdate`, whose cell is that of `_date_time` (text already in the UTC `Z`
+    form is the cell as it is).
+    """
+
+    key_field = "_email"
+    date_field = "_birthdate"
+
+    def sends(self, name: str) -> bool:
+        """True if a field of this name is in the body when it has a value (so a column of the file)."""
+        return name != self.key_field and is_vendor_field(name)
+
+    def encoder(self, columns: tuple[str, ...]) -> Callable[[dict[str, Any], str], list[str]]:
+        """`cells(record, key_text)`: the key cell, then the record's cells for `columns` (the sent fields).
+
+        Up to `COMPILED_COLUMNS` columns it is compiled for them (as fastjsonschema compiles a
+        validator): one statement per column, no loop; the names are read from the `columns`
+        tuple, never written into the code. Past that, a loop (a compile per new column would
+        cost more than it saves).
+        """
+        date_at = columns.index(self.date_field) if self.date_field in columns else -1
+        if len(columns) > COMPILED_COLUMNS:
+            date_field = self.date_field
+
+            def cells(record: dict[str, Any], key_text: str) -> list[str]:
+                row = [key_text, *[v if type(v) is str else csv_cell(v) for v in map(record.get, columns)]]
+                if date_at >= 0:
+                    row[date_at + 1] = _date_cell(record.get(date_field))
+                return row
+
+            return cells
+        lines = ["def cells(record, key_text):", "    get = record.get"]
+        lines += [f"    v{at} = get(columns[{at}])" for at in range(len(columns))]
+        items = [f"v{at} if type(v{at}) is str else csv_cell(v{at})" for at in range(len(columns))]
+        if date_at >= 0:
+            items[date_at] = f"date_cell(v{date_at})"
+        lines.append(f"    return [key_text, {', '.join(items)}]")
+        scope: dict[str, Any] = {"columns": columns, "csv_cell": csv_cell, "date_cell": _date_cell}
+        exec("\n".join(lines), scope)  # noqa: S102 - code made above from indexes only
+        compiled: Callable[[dict[str, Any], str], list[str]] = scope["cells"]
+        return compiled
+
+
+def _date_cell(value: Any) -> str:
+    """The cell of `contact_body`'s `_birthdate`: `_date_time` of the value (UTC `Z` text as it is)."""
+    if value is None or (type(value) is str and is_canonical_utc(value)):
+        return "" if value is None else value
+    return csv_cell(_date_time(_json_value(value)))
 
 
 def product_body(record: dict[str, Any]) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from array import array
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import chain
-from typing import Any
+from typing import Any, Protocol
 
 from api_target_kit.batching import OversizedItem
 from api_target_kit.key_index import KeyIndex
@@ -35,6 +35,16 @@ from api_target_kit.staging_file import StagingFile, StreamedBody, with_offset
 from api_target_kit.unchanged import PREFIX, SkipUnchanged
 from target_connectif.import_api import CsvLines
 from target_connectif.payloads import csv_cell
+
+
+class RecordRows(Protocol):
+    """How records of an entity become rows straight from their fields (`payloads.ContactRows`)."""
+
+    def sends(self, name: str) -> bool:
+        """True if a record field of this name is a column when it has a value."""
+
+    def encoder(self, columns: tuple[str, ...]) -> Callable[[dict[str, Any], str], list[str]]:
+        """`cells(record, key_text)` for a file whose columns after the key are `columns`."""
 
 
 class StagedImport:
@@ -47,11 +57,17 @@ class StagedImport:
         *,
         keep_records_below: int,
         key_of_text: Callable[[str], str] = str.strip,
+        rows: RecordRows | None = None,
     ) -> None:
         self.max_bytes = max_bytes
+        #: How `add_record` makes a row (and the encoder of the current columns, made when used).
+        self._record_rows = rows
+        self._encode: Callable[[dict[str, Any], str], list[str]] | None = None
         self._key_of_text = key_of_text  # the key of a row's first cell (how the sink compares keys)
         self.columns: list[str] = [key_column]
         self._known = {key_column}
+        #: Record fields that add no column: the columns, and fields `rows` never sends.
+        self._seen = {key_column}
         self._value_columns: tuple[str, ...] = ()  # the columns after the key
         self._lines = CsvLines()
         self.header = self._lines.line(self.columns)
@@ -90,6 +106,44 @@ class StagedImport:
         get = body.get
         cells = [key_text]
         cells += [csv_cell(get(name)) for name in self._value_columns]
+        too_large = self._stage(key, cells)
+        if too_large is None:
+            records = self._kept_records()
+            if records is not None:
+                records[key] = (record, body)
+        return too_large
+
+    def add_record(
+        self, key: str, key_text: str, record: dict[str, Any], body: Callable[[dict[str, Any]], dict[str, Any]]
+    ) -> str | None:
+        """Stage `record` as the row of `key`, its cells straight from its fields (the `rows` given).
+
+        The same row as `add` of `body(record)`: the fields `rows` sends that have a value are
+        the body's, in the record's order. The body is made only while the batch may still go
+        record by record.
+        """
+        rows = self._record_rows
+        if rows is None:
+            raise TypeError("add_record needs the StagedImport made with `rows`")
+        if not record.keys() <= self._seen:
+            for name, value in record.items():
+                if name not in self._seen:
+                    if not rows.sends(name):
+                        self._seen.add(name)
+                    elif value is not None:
+                        self._add_column(name)
+        encode = self._encode
+        if encode is None:
+            encode = self._encode = rows.encoder(self._value_columns)
+        too_large = self._stage(key, encode(record, key_text))
+        if too_large is None and self.records is not None:
+            records = self._kept_records()
+            if records is not None:
+                records[key] = (record, body(record))
+        return too_large
+
+    def _stage(self, key: str, cells: list[str]) -> str | None:
+        """Append the row of `cells` as the live row of `key`; the reason if it cannot fit any file."""
         line = self._lines.line(cells)
         size = len(line)
         if len(self.header) + size > self.max_bytes:
@@ -99,12 +153,13 @@ class StagedImport:
         self._live_bytes += size
         self._live_cells += len(cells)
         self._largest_row = max(self._largest_row, size)
-        if self.records is not None:
-            if len(self.live) >= self._keep_records_below:
-                self.records = None
-            else:
-                self.records[key] = (record, body)
         return None
+
+    def _kept_records(self) -> dict[str, tuple[dict[str, Any], dict[str, Any]]] | None:
+        """Where records are kept while the batch may still go record by record (None once it may not)."""
+        if self.records is not None and len(self.live) >= self._keep_records_below:
+            self.records = None
+        return self.records
 
     def drop(self, key: str) -> bool:
         """Forget the staged upsert or delete of `key` (a later record replaces it); True if there was one."""
@@ -134,8 +189,10 @@ class StagedImport:
     def _add_column(self, name: str) -> None:
         self._column_added_at.append(len(self._starts))
         self._known.add(name)
+        self._seen.add(name)
         self.columns.append(name)
         self._value_columns = tuple(self.columns[1:])
+        self._encode = None
         self.header = self._lines.line(self.columns)
 
     # Size -----------------------------------------------------------------------------
@@ -148,8 +205,12 @@ class StagedImport:
 
     @property
     def filled(self) -> bool:
-        """True when a row as large as the largest so far could take the file past `max_bytes`."""
-        return self.file_bytes + self._largest_row > self.max_bytes
+        """True when a row as large as the largest so far could take the file past `max_bytes`.
+
+        (`file_bytes` written out: the sink asks this after every record.)
+        """
+        padding = len(self.columns) * len(self.live) - self._live_cells
+        return len(self.header) + self._live_bytes + padding + self._largest_row > self.max_bytes
 
     @property
     def kept_records(self) -> int:
