@@ -112,9 +112,15 @@ class RunReport:
         return tally
 
     def received(self, stream: str, count: int = 1) -> None:
-        """Records read from the tap."""
-        with self._lock:
-            self._tally(stream).received += count
+        """Records read from the tap.
+
+        Only the thread that reads the input counts them, once per record, so no lock is taken
+        (a reader on another thread sees the count before or after an addition, never a torn one).
+        """
+        tally = self.streams.get(stream)
+        if tally is None:
+            tally = self.tally(stream)
+        tally.received += count
 
     def sent(self, stream: str, count: int = 1) -> None:
         """Records the vendor confirmed (in a dry run: records a real run would send; nothing is sent)."""
