@@ -8,7 +8,8 @@ what it takes to find a key's row and to tell live rows from replaced ones:
 - older keys as one 64-bit number each, the key's hash (its top 40 bits) and its row (24 bits),
   in 256 sorted arrays chosen by the hash's low byte. A hash match is checked against the key
   read back from the row (`key_of(row)`), so a collision never replaces the wrong row;
-- one byte per row: live (1) or replaced / dropped (0).
+- one bit per row replaced or dropped (dead), kept only once a row dies: a batch whose keys
+  never repeat has none.
 
 A batch of more than 2**24 rows (16.7 million) keeps the keys of the rows past that in the
 dict.
@@ -19,13 +20,15 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left, insort
 from collections.abc import Callable, Iterator
-from itertools import compress
+from itertools import chain, compress, repeat
 
 #: Keys kept by their text before they are folded into the sorted arrays.
 RECENT = 16_384
 _ROW_BITS = 24
 _ROW_MASK = (1 << _ROW_BITS) - 1
 _HASH_MASK = (1 << 64) - 1
+#: For each byte of the dead-row bitmap, its 8 rows' live flags (1 = live).
+_LIVE_FLAGS = [bytes(1 - (byte >> bit & 1) for bit in range(8)) for byte in range(256)]
 
 
 def _no_rows(row: int) -> str:
@@ -40,7 +43,8 @@ class KeyIndex:
         self._recent: dict[str, int] = {}
         self._large: dict[str, int] = {}  # keys of rows past 2**24
         self._buckets: list[array[int]] = [array("Q") for _ in range(256)]
-        self._live = bytearray()
+        self._dead = bytearray()  # bit `row % 8` of byte `row // 8`: the row was replaced or dropped
+        self._rows = 0  # rows put so far (the newest + 1)
         self._count = 0
 
     def detach(self) -> None:
@@ -71,9 +75,10 @@ class KeyIndex:
 
     def put(self, key: str, row: int) -> None:
         """Record `row` (the newest row of the batch) as the live row of `key`, which has none."""
-        if row >= len(self._live):
-            self._live.extend(b"\0" * (row + 1 - len(self._live)))
-        self._live[row] = 1
+        if row >= self._rows:
+            self._rows = row + 1
+        elif row >> 3 < len(self._dead):
+            self._dead[row >> 3] &= ~(1 << (row & 7))
         self._count += 1
         if row > _ROW_MASK:
             self._large[key] = row
@@ -94,17 +99,26 @@ class KeyIndex:
             bucket, packed = found
             del bucket[bisect_left(bucket, packed)]
             row = packed & _ROW_MASK
-        self._live[row] = 0
+        byte = row >> 3
+        if byte >= len(self._dead):  # grown to cover every row so far (an eighth of a byte each)
+            self._dead.extend(bytes((self._rows >> 3) + 1 - len(self._dead)))
+        self._dead[byte] |= 1 << (row & 7)
         self._count -= 1
         return row
 
     def is_live(self, row: int) -> bool:
         """True if `row` is some key's live row."""
-        return row < len(self._live) and self._live[row] == 1
+        if row >= self._rows:
+            return False
+        byte = row >> 3
+        return byte >= len(self._dead) or not self._dead[byte] >> (row & 7) & 1
 
     def live_rows(self) -> Iterator[int]:
         """The live rows, in row order."""
-        return compress(range(len(self._live)), self._live)
+        if not self._dead:
+            return iter(range(self._rows))
+        flags = chain(chain.from_iterable(_LIVE_FLAGS[byte] for byte in self._dead), repeat(1))
+        return compress(range(self._rows), flags)
 
     def has_hash_of(self, key: str) -> bool:
         """True if `key` or a key with the same hash is live (no read-back: for a batch whose file is gone)."""
