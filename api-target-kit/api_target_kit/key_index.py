@@ -11,6 +11,9 @@ what it takes to find a key's row and to tell live rows from replaced ones:
 - one bit per row replaced or dropped (dead), kept only once a row dies: a batch whose keys
   never repeat has none.
 
+Once no key is looked up any more (the batch is being sent), `seal` keeps only what tells the
+batch's keys from others: each key's hash in 4 bytes (40 bits with the bucket's byte).
+
 A batch of more than 2**24 rows (16.7 million) keeps the keys of the rows past that in the
 dict.
 """
@@ -43,6 +46,7 @@ class KeyIndex:
         self._recent: dict[str, int] = {}
         self._large: dict[str, int] = {}  # keys of rows past 2**24
         self._buckets: list[array[int]] = [array("Q") for _ in range(256)]
+        self._hashes: list[array[int]] | None = None  # once sealed: per bucket, the keys' hashes' top 32 bits
         self._dead = bytearray()  # bit `row % 8` of byte `row // 8`: the row was replaced or dropped
         self._rows = 0  # rows put so far (the newest + 1)
         self._count = 0
@@ -120,11 +124,32 @@ class KeyIndex:
         flags = chain(chain.from_iterable(_LIVE_FLAGS[byte] for byte in self._dead), repeat(1))
         return compress(range(self._rows), flags)
 
+    def seal(self) -> None:
+        """Keep only the keys' hashes, 4 bytes each, for `has_hash_of`: the keys are no longer looked up.
+
+        Done before a full batch is sent, so that the request's buffers reuse the memory the
+        arrays held. `has_hash_of`, `live_rows`, `is_live` and `len` still work; `get`, `put`
+        and `pop` no longer do. Converted bucket by bucket (no second copy of them all).
+        """
+        if self._hashes is not None:
+            return
+        self._fold()
+        hashes = []
+        for number, bucket in enumerate(self._buckets):
+            hashes.append(array("I", [packed >> 32 for packed in bucket]))
+            self._buckets[number] = array("Q")
+        self._hashes, self._buckets = hashes, []
+        self._key_of = _no_rows
+
     def has_hash_of(self, key: str) -> bool:
         """True if `key` or a key with the same hash is live (no read-back: for a batch whose file is gone)."""
         if key in self._recent or key in self._large:
             return True
         packed = self._packed_hash(key)
+        if self._hashes is not None:
+            hashes, top = self._hashes[packed[0]], packed[1] >> 32
+            at = bisect_left(hashes, top)
+            return at < len(hashes) and hashes[at] == top
         bucket = self._buckets[packed[0]]
         at = bisect_left(bucket, packed[1])
         return at < len(bucket) and bucket[at] >> _ROW_BITS == packed[1] >> _ROW_BITS

@@ -13,8 +13,8 @@ The columns are those of the batch's rows, the key first, in order of appearance
 `import_api.columns_of` picks them): a row encoded before a column appeared lacks that cell and
 gets it, empty, when the file is written. A later record of a key replaces the earlier one's
 row: the earlier row stays in the staging file, dead, and the import file is then rewritten
-(on disk) from the live rows. Once the file is written only the key index is kept (to tell the
-error report's rows from others, by hash); a row the import refuses comes back as a record
+(on disk) from the live rows. Once the file is being written only the keys' hashes are kept
+(`KeyIndex.seal`: to tell the error report's rows from others); a row the import refuses comes back as a record
 from the report's cells, typed by the stream's schema (`payloads.record_from_csv_row`).
 """
 
@@ -164,11 +164,13 @@ class StagedImport:
         width, size = len(self.columns), self.file_bytes
         self.rows_written = len(self.live)
         self.records = None
+        self.live.seal()  # from here on only `holds` asks about keys: the request reuses the index's memory
         rows = self._rows
         try:
             direct = self.rows_written == len(self._spans) and self._live_cells == width * self.rows_written
             if direct and size <= self.max_bytes:  # every row staged goes as it is
                 header = self.header
+                self._spans = RowSpans()  # not needed to send the file as it is
                 yield StreamedBody(len(header) + rows.size, lambda: chain([header], rows.ranges([(0, rows.size)])))
                 return
             yield from self._rewritten(width)
@@ -199,6 +201,7 @@ class StagedImport:
                     out.append(b"," * padding + b"\n")
                 else:
                     out.append(line)
+            self._spans = RowSpans()  # every row is read
             if out.size > len(self.header):
                 yield _file_body(out)
         finally:
