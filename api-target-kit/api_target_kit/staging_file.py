@@ -19,8 +19,10 @@ import uuid
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
-#: Bytes gathered in memory before they are written to the file, and read back per piece.
-BLOCK = 1 << 20
+#: Bytes gathered in memory before they are written to the file, and read back per piece: small
+#: enough that a piece fits memory the allocator already holds (with 1 MB pieces, sending or
+#: rewriting a full batch took new pages).
+BLOCK = 1 << 18
 
 
 class StagingFile:

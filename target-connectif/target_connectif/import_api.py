@@ -327,7 +327,7 @@ def _header_of(body: bytes | StreamedBody) -> list[str]:
     head = b""
     for piece in [body] if isinstance(body, bytes) else body:
         end = piece.find(b"\n")
-        head += piece if end < 0 else piece[:end]  # not the rest of a 1 MB piece (nor copies of it)
+        head += piece if end < 0 else piece[:end]  # not the rest of the piece (nor copies of it)
         if end >= 0:
             break
     first = head.decode("utf-8-sig")
