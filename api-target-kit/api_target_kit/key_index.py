@@ -1,4 +1,4 @@
-"""key -> row number for a batch staged on disk, in about 9 bytes a key instead of ~150.
+"""key -> row number for a batch staged on disk, in about 8 bytes a key instead of ~150.
 
 The batch's rows are on disk (`staging_file.StagingFile`); what stays in memory per row is
 what it takes to find a key's row and to tell live rows from replaced ones:

@@ -6,16 +6,17 @@ could take the file past `max_import_bytes` (Connectif: 50 MB), so that one impo
 full file (≈ 410,000 contacts of ~120 bytes a row). The rows are staged on disk: each record's
 encoded row is appended to the batch's temporary file (`StagingFile`), and the import is
 streamed from that file. What stays in memory per record is its row's length (`RowSpans`:
-about 2 bytes) and its key in a `KeyIndex` (8 bytes); the records themselves only while the batch may
-still go record by record (below `bulk_threshold` upserts), and deletes.
+about 2 bytes) and its key in a `KeyIndex` (8 bytes); the records themselves only while the
+batch may still go record by record (below `bulk_threshold` upserts), and deletes.
 
 The columns are those of the batch's rows, the key first, in order of appearance (as
 `import_api.columns_of` picks them): a row encoded before a column appeared lacks that cell and
 gets it, empty, when the file is written. A later record of a key replaces the earlier one's
 row: the earlier row stays in the staging file, dead, and the import file is then rewritten
 (on disk) from the live rows. Once the file is being written only the keys' hashes are kept
-(`KeyIndex.seal`: to tell the error report's rows from others); a row the import refuses comes back as a record
-from the report's cells, typed by the stream's schema (`payloads.record_from_csv_row`).
+(`KeyIndex.seal`: to tell the error report's rows from others); a row the import refuses comes
+back as a record from the report's cells, typed by the stream's schema
+(`payloads.record_from_csv_row`).
 """
 
 from __future__ import annotations
