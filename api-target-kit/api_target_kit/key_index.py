@@ -1,4 +1,4 @@
-"""key -> row number for a batch staged on disk, in about 9 bytes a key instead of ~150.
+"""key -> row number for a batch staged on disk, in about 8 bytes a key instead of ~150.
 
 The batch's rows are on disk (`staging_file.StagingFile`); what stays in memory per row is
 what it takes to find a key's row and to tell live rows from replaced ones:
@@ -8,7 +8,11 @@ what it takes to find a key's row and to tell live rows from replaced ones:
 - older keys as one 64-bit number each, the key's hash (its top 40 bits) and its row (24 bits),
   in 256 sorted arrays chosen by the hash's low byte. A hash match is checked against the key
   read back from the row (`key_of(row)`), so a collision never replaces the wrong row;
-- one byte per row: live (1) or replaced / dropped (0).
+- one bit per row replaced or dropped (dead), kept only once a row dies: a batch whose keys
+  never repeat has none.
+
+Once no key is looked up any more (the batch is being sent), `seal` keeps only what tells the
+batch's keys from others: each key's hash in 4 bytes (40 bits with the bucket's byte).
 
 A batch of more than 2**24 rows (16.7 million) keeps the keys of the rows past that in the
 dict.
@@ -19,13 +23,15 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left, insort
 from collections.abc import Callable, Iterator
-from itertools import compress
+from itertools import chain, compress, repeat
 
 #: Keys kept by their text before they are folded into the sorted arrays.
 RECENT = 16_384
 _ROW_BITS = 24
 _ROW_MASK = (1 << _ROW_BITS) - 1
 _HASH_MASK = (1 << 64) - 1
+#: For each byte of the dead-row bitmap, its 8 rows' live flags (1 = live).
+_LIVE_FLAGS = [bytes(1 - (byte >> bit & 1) for bit in range(8)) for byte in range(256)]
 
 
 def _no_rows(row: int) -> str:
@@ -40,7 +46,9 @@ class KeyIndex:
         self._recent: dict[str, int] = {}
         self._large: dict[str, int] = {}  # keys of rows past 2**24
         self._buckets: list[array[int]] = [array("Q") for _ in range(256)]
-        self._live = bytearray()
+        self._hashes: list[array[int]] | None = None  # once sealed: per bucket, the keys' hashes' top 32 bits
+        self._dead = bytearray()  # bit `row % 8` of byte `row // 8`: the row was replaced or dropped
+        self._rows = 0  # rows put so far (the newest + 1)
         self._count = 0
 
     def detach(self) -> None:
@@ -71,13 +79,10 @@ class KeyIndex:
 
     def put(self, key: str, row: int) -> None:
         """Record `row` (the newest row of the batch) as the live row of `key`, which has none."""
-        live = self._live
-        if row == len(live):  # the usual case: the next row
-            live.append(1)
-        else:
-            if row > len(live):
-                live.extend(b"\0" * (row + 1 - len(live)))
-            live[row] = 1
+        if row >= self._rows:
+            self._rows = row + 1
+        elif row >> 3 < len(self._dead):
+            self._dead[row >> 3] &= ~(1 << (row & 7))
         self._count += 1
         if row > _ROW_MASK:
             self._large[key] = row
@@ -98,23 +103,53 @@ class KeyIndex:
             bucket, packed = found
             del bucket[bisect_left(bucket, packed)]
             row = packed & _ROW_MASK
-        self._live[row] = 0
+        byte = row >> 3
+        if byte >= len(self._dead):  # grown to cover every row so far (an eighth of a byte each)
+            self._dead.extend(bytes((self._rows >> 3) + 1 - len(self._dead)))
+        self._dead[byte] |= 1 << (row & 7)
         self._count -= 1
         return row
 
     def is_live(self, row: int) -> bool:
         """True if `row` is some key's live row."""
-        return row < len(self._live) and self._live[row] == 1
+        if row >= self._rows:
+            return False
+        byte = row >> 3
+        return byte >= len(self._dead) or not self._dead[byte] >> (row & 7) & 1
 
     def live_rows(self) -> Iterator[int]:
         """The live rows, in row order."""
-        return compress(range(len(self._live)), self._live)
+        if not self._dead:
+            return iter(range(self._rows))
+        flags = chain(chain.from_iterable(_LIVE_FLAGS[byte] for byte in self._dead), repeat(1))
+        return compress(range(self._rows), flags)
+
+    def seal(self) -> None:
+        """Keep only the keys' hashes, 4 bytes each, for `has_hash_of`: the keys are no longer looked up.
+
+        Done before a full batch is sent, so that the request's buffers reuse the memory the
+        arrays held. `has_hash_of`, `live_rows`, `is_live` and `len` still work; `get`, `put`
+        and `pop` no longer do. Converted bucket by bucket (no second copy of them all).
+        """
+        if self._hashes is not None:
+            return
+        self._fold()
+        hashes = []
+        for number, bucket in enumerate(self._buckets):
+            hashes.append(array("I", [packed >> 32 for packed in bucket]))
+            self._buckets[number] = array("Q")
+        self._hashes, self._buckets = hashes, []
+        self._key_of = _no_rows
 
     def has_hash_of(self, key: str) -> bool:
         """True if `key` or a key with the same hash is live (no read-back: for a batch whose file is gone)."""
         if key in self._recent or key in self._large:
             return True
         packed = self._packed_hash(key)
+        if self._hashes is not None:
+            hashes, top = self._hashes[packed[0]], packed[1] >> 32
+            at = bisect_left(hashes, top)
+            return at < len(hashes) and hashes[at] == top
         bucket = self._buckets[packed[0]]
         at = bisect_left(bucket, packed[1])
         return at < len(bucket) and bucket[at] >> _ROW_BITS == packed[1] >> _ROW_BITS

@@ -333,10 +333,11 @@ def _header_of(body: bytes | StreamedBody) -> list[str]:
     """The column names of a CSV file's header row (read up to its first line only, when streamed)."""
     head = b""
     for piece in [body] if isinstance(body, bytes) else body:
-        head += piece
-        if b"\n" in head:
+        end = piece.find(b"\n")
+        head += piece if end < 0 else piece[:end]  # not the rest of the piece (nor copies of it)
+        if end >= 0:
             break
-    first = head.split(b"\n", 1)[0].decode("utf-8-sig")
+    first = head.decode("utf-8-sig")
     return next(csv.reader([first]), [])
 
 

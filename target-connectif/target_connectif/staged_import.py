@@ -5,24 +5,24 @@ row is encoded when it is staged, a running size is kept, and the sink is full w
 could take the file past `max_import_bytes` (Connectif: 50 MB), so that one import carries a
 full file (≈ 410,000 contacts of ~120 bytes a row). The rows are staged on disk: each record's
 encoded row is appended to the batch's temporary file (`StagingFile`), and the import is
-streamed from that file. What stays in memory per record is where its row starts (4 bytes)
-and its key in a `KeyIndex` (about 9 bytes); the records themselves only while the batch may
-still go record by record (below `bulk_threshold` upserts), and deletes.
+streamed from that file. What stays in memory per record is its row's length (`RowSpans`:
+about 2 bytes) and its key in a `KeyIndex` (8 bytes); the records themselves only while the
+batch may still go record by record (below `bulk_threshold` upserts), and deletes.
 
 The columns are those of the batch's rows, the key first, in order of appearance (as
 `import_api.columns_of` picks them): a row encoded before a column appeared lacks that cell and
 gets it, empty, when the file is written. A later record of a key replaces the earlier one's
 row: the earlier row stays in the staging file, dead, and the import file is then rewritten
-(on disk) from the live rows. Once the file is written only the key index is kept (to tell the
-error report's rows from others, by hash); a row the import refuses comes back as a record
-from the report's cells, typed by the stream's schema (`payloads.record_from_csv_row`).
+(on disk) from the live rows. Once the file is being written only the keys' hashes are kept
+(`KeyIndex.seal`: to tell the error report's rows from others); a row the import refuses comes
+back as a record from the report's cells, typed by the stream's schema
+(`payloads.record_from_csv_row`).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from array import array
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import chain
@@ -31,7 +31,7 @@ from typing import Any, Protocol
 from api_target_kit.batching import OversizedItem
 from api_target_kit.key_index import KeyIndex
 from api_target_kit.sent_ledger import SentLedger
-from api_target_kit.staging_file import StagingFile, StreamedBody, with_offset
+from api_target_kit.staging_file import RowSpans, StagingFile, StreamedBody
 from api_target_kit.unchanged import PREFIX, SkipUnchanged
 from target_connectif.import_api import CsvLines
 from target_connectif.payloads import csv_cell
@@ -72,7 +72,7 @@ class StagedImport:
         self._lines = CsvLines()
         self.header = self._lines.line(self.columns)
         self._rows = StagingFile()
-        self._starts = array("I")  # row number -> where its bytes start in `_rows` (see `with_offset`)
+        self._spans = RowSpans()  # row number -> where its bytes are in `_rows`
         #: Row numbers at which a column was added: a row has 1 cell + one per change at or before it
         #: (fewer than the columns: padded when written).
         self._column_added_at: list[int] = []
@@ -148,8 +148,8 @@ class StagedImport:
         size = len(line)
         if len(self.header) + size > self.max_bytes:
             return OversizedItem(key, len(self.header) + size, self.max_bytes).reason
-        self.live.put(key, len(self._starts))
-        self._starts = with_offset(self._starts, self._rows.append(line))
+        self.live.put(key, self._spans.append(size))
+        self._rows.append(line)
         self._live_bytes += size
         self._live_cells += len(cells)
         self._largest_row = max(self._largest_row, size)
@@ -165,7 +165,7 @@ class StagedImport:
         """Forget the staged upsert or delete of `key` (a later record replaces it); True if there was one."""
         row = self.live.pop(key)
         if row is not None:
-            self._live_bytes -= self._end(row) - self._starts[row]
+            self._live_bytes -= self._spans.length(row)
             self._live_cells -= self._width(row)
             if self.records is not None:
                 self.records.pop(key, None)
@@ -173,21 +173,17 @@ class StagedImport:
             self.sources.pop(key, None)
         return row is not None or self.deletes.pop(key, None) is not None
 
-    def _end(self, row: int) -> int:
-        """Where the bytes of `row` end in the staging file."""
-        return self._starts[row + 1] if row + 1 < len(self._starts) else self._rows.size
-
     def _width(self, row: int) -> int:
         """The cells `row` was encoded with."""
         return 1 + bisect_right(self._column_added_at, row)
 
     def _key_at(self, row: int) -> str:
         """The key of `row`, read back from the staging file."""
-        line = self._rows.read(self._starts[row], self._end(row) - self._starts[row])
+        line = self._rows.read(self._spans.start(row), self._spans.length(row))
         return self._key_of_text(next(csv.reader(io.StringIO(line.decode("utf-8"))))[0])
 
     def _add_column(self, name: str) -> None:
-        self._column_added_at.append(len(self._starts))
+        self._column_added_at.append(len(self._spans))
         self._known.add(name)
         self._seen.add(name)
         self.columns.append(name)
@@ -230,11 +226,13 @@ class StagedImport:
         width, size = len(self.columns), self.file_bytes
         self.rows_written = len(self.live)
         self.records = None
+        self.live.seal()  # from here on only `holds` asks about keys: the request reuses the index's memory
         rows = self._rows
         try:
-            direct = self.rows_written == len(self._starts) and self._live_cells == width * self.rows_written
+            direct = self.rows_written == len(self._spans) and self._live_cells == width * self.rows_written
             if direct and size <= self.max_bytes:  # every row staged goes as it is
                 header = self.header
+                self._spans = RowSpans()  # not needed to send the file as it is
                 yield StreamedBody(len(header) + rows.size, lambda: chain([header], rows.ranges([(0, rows.size)])))
                 return
             yield from self._rewritten(width)
@@ -245,12 +243,11 @@ class StagedImport:
         reader = self._rows.reader()
         out = self._new_file()
         try:
-            for row in self.live.live_rows():
-                start, end = self._starts[row], self._end(row)
+            for row, start, length in self._spans.spans(self.live.live_rows()):
                 padding = width - self._width(row)
-                size = end - start + padding
+                size = length + padding
                 if len(self.header) + size > self.max_bytes:
-                    line = reader.read(start, end - start)
+                    line = reader.read(start, length)
                     cells = next(csv.reader(io.StringIO(line.decode("utf-8"))))
                     reason = OversizedItem(row, len(self.header) + size, self.max_bytes).reason
                     self.unfit.append((dict(zip(self.columns, cells, strict=False)), reason))
@@ -260,12 +257,13 @@ class StagedImport:
                     yield _file_body(out)
                     out.close()
                     out = self._new_file()
-                line = reader.read(start, end - start)
+                line = reader.read(start, length)
                 if padding:
                     out.append(line[:-1])
                     out.append(b"," * padding + b"\n")
                 else:
                     out.append(line)
+            self._spans = RowSpans()  # every row is read
             if out.size > len(self.header):
                 yield _file_body(out)
         finally:

@@ -1,8 +1,11 @@
-"""KeyIndex: the live row of each staged key, past the recent dict (folded into sorted arrays)."""
+"""KeyIndex: the live row of each staged key, past the recent dict (folded into sorted arrays), and sealed; RowSpans."""
 
 from __future__ import annotations
 
+import pytest
+
 from api_target_kit.key_index import RECENT, KeyIndex
+from api_target_kit.staging_file import SPAN_BLOCK, RowSpans
 
 
 def test_keys_are_found_replaced_and_dropped_after_they_are_folded_into_the_arrays() -> None:
@@ -29,3 +32,36 @@ def test_keys_are_found_replaced_and_dropped_after_they_are_folded_into_the_arra
     assert 7 not in rows and 8 not in rows and total in rows
     assert not index.is_live(7) and index.is_live(total)
     assert index.has_hash_of("k9@example.it") and not index.has_hash_of("k8@example.it")
+
+
+def test_a_sealed_index_tells_the_batch_keys_from_others_by_hash_alone() -> None:
+    keys = [f"k{n}@example.it" for n in range(2 * RECENT + 3)]
+    index = KeyIndex(lambda row: keys[row])
+    for row, key in enumerate(keys):
+        index.put(key, row)
+    index.pop("k5@example.it")
+    index.seal()
+
+    assert all(index.has_hash_of(key) for key in keys if key != "k5@example.it")
+    assert not index.has_hash_of("k5@example.it") and not index.has_hash_of("nobody@example.it")
+    assert len(index) == len(keys) - 1
+    assert list(index.live_rows()) == [row for row in range(len(keys)) if row != 5]
+    with pytest.raises(IndexError):  # a sealed index no longer looks keys up
+        index.get("k9@example.it")
+
+
+def test_row_spans_give_each_row_its_start_and_length_long_rows_included() -> None:
+    lengths = [(n * 37) % 300 + 1 for n in range(3 * SPAN_BLOCK + 10)]
+    lengths[70] = 70_000  # past 16 bits
+    lengths[SPAN_BLOCK + 1] = 0xFFFF
+    spans = RowSpans()
+    starts = []
+    for length in lengths:
+        starts.append(spans.end)
+        assert spans.append(length) == len(starts) - 1
+
+    assert len(spans) == len(lengths) and spans.end == sum(lengths)
+    for row in (0, 63, 64, 70, 71, 127, SPAN_BLOCK - 1, SPAN_BLOCK, SPAN_BLOCK + 2, len(lengths) - 1):
+        assert (spans.start(row), spans.length(row)) == (starts[row], lengths[row])
+    some = [0, 1, 2, 70, 71, 500, 501, SPAN_BLOCK + 1, SPAN_BLOCK + 2, len(lengths) - 1]
+    assert list(spans.spans(some)) == [(row, starts[row], lengths[row]) for row in some]
