@@ -125,9 +125,9 @@ class EntitySink(BatchSink):
         validator = self._validator
         if isinstance(validator, EntityValidator):
             validator.validate(record, sendable=sendable)
-        elif validator is not None:
-            validator.validate(record)
-        self._parse_timestamps_in_record(record, self.schema, self._datetime_treatment)
+            self._parse_timestamps_in_record(record, self.schema, self._datetime_treatment)
+        else:  # a sink with another validator: the SDK's own step
+            self._validate_and_parse(record)
         record = self.preprocess_record(record, context)
         self._total_records_read += 1
         self._batch_records_read += 1

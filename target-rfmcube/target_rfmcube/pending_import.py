@@ -13,7 +13,7 @@ arrives, and the request is streamed from that file. What stays in memory per cu
 its offset, length and stream (9 bytes) and its key in a `KeyIndex` (about 9 bytes); orders
 are kept as small objects (offset, length, key). A later record of a key makes the earlier
 row dead: it stays in the file and is skipped when the request is streamed. The customer
-index is written at confirmation from the payloads read back from the file, 2 MB at a time. Neither the
+index is written at confirmation from the payloads read back from the file, 250 kB at a time. Neither the
 source record nor the payload dict stays staged: a customer too large for any request is
 rejected when it arrives, and a later reject (a lone 416, a customer grown too large by its
 orders) is rebuilt from the encoded payload.
@@ -53,8 +53,9 @@ from target_rfmcube.payloads import (
 
 #: What nesting orders adds to a customer at most: `,"orders":[` and `]`.
 _ORDERS_OVERHEAD = 12
-#: Bytes of confirmed customers' payloads written to the customer index per statement (about 17,000).
-_INDEX_CHUNK_BYTES = 2_000_000
+#: Bytes of confirmed customers' payloads decoded at a time for the customer index (about 2,000 customers:
+#: the decoded dicts are ~10 times their JSON).
+_INDEX_CHUNK_BYTES = 250_000
 ORPHAN_WARNING = "customer unknown to Rfmcube: sent alone with /merge_order"
 
 #: A sink's `reject(record, reason)`.
@@ -145,6 +146,11 @@ class _Batch:
     def key_at(self, row: int) -> str:
         """The email key of the customer of `row` (read back from the file)."""
         return email_key(self.payload_at(row).get("email"))
+
+    def forget_keys(self) -> None:
+        """Let the key index go once the batch's live rows are known (nothing is looked up by key after)."""
+        self.customers.detach()
+        self.customers = KeyIndex(self.key_at)
 
     def close(self) -> None:
         """Delete the file (and let the key index go: it refers back to this batch)."""
@@ -409,6 +415,7 @@ class PendingImport:
             units.append(row if number is None else -1 - number)
         with_orders = list(nested.values())
         units.extend(-1 - number for number, unit in enumerate(with_orders) if unit.stream is None)
+        batch.forget_keys()  # the units say what is sent: the request and the index reuse that memory
         return units, with_orders, orphans
 
     def _unit_size(self, batch: _Batch, unit: int, nested: list[PendingCustomer]) -> int:
