@@ -8,6 +8,8 @@ what it takes to find a key's row and to tell live rows from replaced ones:
 - older keys as one 64-bit number each, the key's hash (its top 40 bits) and its row (24 bits),
   in 256 sorted arrays chosen by the hash's low byte. A hash match is checked against the key
   read back from the row (`key_of(row)`), so a collision never replaces the wrong row;
+- a 512 KB filter of the folded keys' hashes (made at the first fold), so that a key staged for
+  the first time is seldom searched for in the arrays;
 - one bit per row replaced or dropped (dead), kept only once a row dies: a batch whose keys
   never repeat has none.
 
@@ -30,6 +32,11 @@ RECENT = 16_384
 _ROW_BITS = 24
 _ROW_MASK = (1 << _ROW_BITS) - 1
 _HASH_MASK = (1 << 64) - 1
+#: A bit per value of a hash's top `_FILTER_BITS` bits (512 KB), set for every key folded into
+#: the sorted arrays: a key whose bit is clear was never folded, so most keys staged for the first
+#: time are not searched for there (a bisect of an `array` boxes a number per step).
+_FILTER_BITS = 22
+_FILTER_SHIFT = 64 - _FILTER_BITS
 #: For each byte of the dead-row bitmap, its 8 rows' live flags (1 = live).
 _LIVE_FLAGS = [bytes(1 - (byte >> bit & 1) for bit in range(8)) for byte in range(256)]
 
@@ -46,6 +53,7 @@ class KeyIndex:
         self._recent: dict[str, int] = {}
         self._large: dict[str, int] = {}  # keys of rows past 2**24
         self._buckets: list[array[int]] = [array("Q") for _ in range(256)]
+        self._folded = bytearray()  # the filter of folded keys (see `_FILTER_BITS`), made at the first fold
         self._hashes: list[array[int]] | None = None  # once sealed: per bucket, the keys' hashes' top 32 bits
         self._dead = bytearray()  # bit `row % 8` of byte `row // 8`: the row was replaced or dropped
         self._rows = 0  # rows put so far (the newest + 1)
@@ -139,6 +147,7 @@ class KeyIndex:
             hashes.append(array("I", [packed >> 32 for packed in bucket]))
             self._buckets[number] = array("Q")
         self._hashes, self._buckets = hashes, []
+        self._folded = bytearray()
         self._key_of = _no_rows
 
     def has_hash_of(self, key: str) -> bool:
@@ -155,7 +164,13 @@ class KeyIndex:
         return at < len(bucket) and bucket[at] >> _ROW_BITS == packed[1] >> _ROW_BITS
 
     def _find(self, key: str) -> tuple[array[int], int] | None:
+        if self._hashes is not None:
+            raise IndexError("the key index is sealed: keys are no longer looked up")
         full = hash(key) & _HASH_MASK  # `_packed_hash`, written out: every staged record looks its key up
+        bit = full >> _FILTER_SHIFT
+        folded = self._folded
+        if not folded or not folded[bit >> 3] >> (bit & 7) & 1:
+            return None
         top = full >> _ROW_BITS
         bucket = self._buckets[full & 0xFF]
         at = bisect_left(bucket, top << _ROW_BITS)
@@ -175,9 +190,14 @@ class KeyIndex:
     def _fold(self) -> None:
         """Move the recent keys into the sorted arrays."""
         added: list[list[int]] = [[] for _ in range(256)]
+        if not self._folded:
+            self._folded = bytearray(1 << (_FILTER_BITS - 3))
+        folded = self._folded
         for key, row in self._recent.items():
-            number, high = self._packed_hash(key)
-            added[number].append(high | row)
+            full = hash(key) & _HASH_MASK
+            bit = full >> _FILTER_SHIFT
+            folded[bit >> 3] |= 1 << (bit & 7)
+            added[full & 0xFF].append((full >> _ROW_BITS) << _ROW_BITS | row)
         self._recent = {}
         for number, new in enumerate(added):
             bucket = self._buckets[number]
