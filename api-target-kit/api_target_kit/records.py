@@ -32,7 +32,7 @@ def vendor_fields(record: dict[str, Any]) -> dict[str, Any]:
     """
     if "\0_" not in "\0" + "\0".join(record):
         return dict(record)
-    return {k: v for k, v in record.items() if k[:1] != "_" or (not k.startswith("_sdc_") and k != REJECT_REASON)}
+    return {k: v for k, v in record.items() if is_vendor_field(k)}
 
 
 def is_vendor_field(name: str) -> bool:

@@ -117,6 +117,34 @@ class PendingCustomer:
         yield b"]}"
 
 
+def _row_runs(
+    units: Units, starts: array[int], lengths: array[int], *, most: int | None = None
+) -> Iterator[tuple[int, int] | int]:
+    """`units` in order: adjacent customer rows as file ranges, units with orders as they are.
+
+    Customer rows that lie one after the other in the file (with the comma after each) come as
+    one `(start, length)` range, of at most about `most` bytes; a unit with orders (negative)
+    comes as it is.
+    """
+    run_start = run_end = -1  # file range of the current run of adjacent customers (-1: none)
+    for unit in units:
+        if unit >= 0:
+            start = starts[unit]
+            if run_end >= 0 and start == run_end + 1 and (most is None or run_end - run_start < most):
+                run_end = start + lengths[unit]
+                continue
+            if run_end >= 0:
+                yield run_start, run_end - run_start
+            run_start, run_end = start, start + lengths[unit]
+            continue
+        if run_end >= 0:
+            yield run_start, run_end - run_start
+            run_start = run_end = -1
+        yield unit
+    if run_end >= 0:
+        yield run_start, run_end - run_start
+
+
 class _Batch:
     """What one import stages: the file, and per customer row its offset, length, stream and key.
 
@@ -451,33 +479,14 @@ class PendingImport:
         prefix, suffix = self.options.envelope(overwrite=self.options.overwrite_descriptors and has_orders)
         length = len(prefix) + len(suffix) + len(units) - 1
         length += sum(self._unit_size(batch, unit, nested) for unit in units)
-        file, starts, lengths = batch.file, batch.starts, batch.lengths
+        file = batch.file
 
         def pieces() -> Iterator[bytes]:
             yield prefix
-            first = True
-            run_start = run_end = -1  # file range of the current run of adjacent customers (-1: none)
-            for unit in units:
-                if unit >= 0 and run_end >= 0 and starts[unit] == run_end + 1:
-                    run_end = starts[unit] + lengths[unit]
-                    continue
-                if run_end >= 0:
-                    if not first:
-                        yield b","
-                    first = False
-                    yield from file.ranges([(run_start, run_end - run_start)])
-                    run_start = run_end = -1
-                if unit >= 0:
-                    run_start, run_end = starts[unit], starts[unit] + lengths[unit]
-                    continue
-                if not first:
+            for number, item in enumerate(_row_runs(units, batch.starts, batch.lengths)):
+                if number:
                     yield b","
-                first = False
-                yield from nested[-1 - unit].parts(file)
-            if run_end >= 0:
-                if not first:
-                    yield b","
-                yield from file.ranges([(run_start, run_end - run_start)])
+                yield from file.ranges([item]) if isinstance(item, tuple) else nested[-1 - item].parts(file)
             yield suffix
 
         return StreamedBody(length, pieces)
@@ -532,29 +541,22 @@ class PendingImport:
         one range) and decoded about `_INDEX_CHUNK_BYTES` at a time, one `orjson.loads` each.
         """
         per_stream = [0] * len(self._stream_names)
-        sent: dict[str, int] = {}
-        spans: list[tuple[int, int]] = []
-        streams, starts, lengths = batch.streams, batch.starts, batch.lengths
-        run_start = run_end = -1  # file range of the current run of adjacent customers (-1: none)
+        streams = batch.streams
         for unit in units:
             if unit >= 0:
                 per_stream[streams[unit]] += 1
-                start = starts[unit]
-                if run_end >= 0 and start == run_end + 1 and run_end - run_start < _INDEX_CHUNK_BYTES:
-                    run_end = start + lengths[unit]
-                    continue
-                if run_end >= 0:
-                    spans.append((run_start, run_end - run_start))
-                run_start, run_end = start, start + lengths[unit]
+        sent: dict[str, int] = {}
+        spans: list[tuple[int, int]] = []
+        for item in _row_runs(units, batch.starts, batch.lengths, most=_INDEX_CHUNK_BYTES):
+            if isinstance(item, tuple):
+                spans.append(item)
                 continue
-            customer = nested[-1 - unit]
+            customer = nested[-1 - item]
             for order in customer.orders:
                 sent[order.stream] = sent.get(order.stream, 0) + 1
             if customer.stream is not None:
                 sent[customer.stream] = sent.get(customer.stream, 0) + 1
                 spans.append((customer.start, customer.length))
-        if run_end >= 0:
-            spans.append((run_start, run_end - run_start))
         for number, count in enumerate(per_stream):
             if count:
                 name = self._stream_names[number]
