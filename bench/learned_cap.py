@@ -3,9 +3,9 @@
 Rfmcube customers through the target (`max_request_bytes` left at 50 MB) against a sandbox that
 refuses requests over 1 MB (`--max-request-bytes 1000000`), counted from the sandbox's request
 log: `/import` calls answered 416, `/import` calls accepted, and polls. The same run is made with
-the code of a commit given by `--before` (default: the last commit before the request cap was
-learned), its packages exported with `git archive` and put first on `PYTHONPATH`, to show what
-one 416 per batch cost.
+the code of the commits given by `--before` (default: the last commit that halved each refused
+request anew, one 416 per batch; and the last that halved the run's cap on each 416), their
+packages exported with `git archive` and put first on `PYTHONPATH`, to show what each cost.
 
     .venv/bin/python bench/learned_cap.py
     .venv/bin/python bench/learned_cap.py --records 100000 --before none
@@ -23,8 +23,11 @@ from typing import Any
 import common
 
 SANDBOX_CAP = 1_000_000
-#: The last commit whose Rfmcube halved each refused request anew (one 416 per batch and level).
-BEFORE = "e6d462c"
+#: e6d462c: the last commit whose Rfmcube halved each refused request anew (one 416 per batch and
+#: level); 48d3542: the last whose 416 halved the cap of the whole run (one 416 per halving).
+BEFORE = "e6d462c,48d3542"
+#: What only the current code logs at its first 416 (proves an exported commit's code ran instead).
+CURRENT_CODE_LOG = "doubled after each full one accepted"
 PACKAGES = ("api-target-kit", "target-rfmcube")
 
 
@@ -59,7 +62,7 @@ def run(records: int, sandbox: common.Sandbox, commit: str | None) -> dict[str, 
         raise RuntimeError(
             f"{commit or 'current'}: exit {measured.returncode}, sent {sent} of {records}: {measured.stderr_tail}"
         )
-    if commit is not None and "now cut at" in (work / "stderr.txt").read_text(errors="replace"):
+    if commit is not None and CURRENT_CODE_LOG in (work / "stderr.txt").read_text(errors="replace"):
         raise RuntimeError(f"the run of {commit} used this worktree's code, not the exported one")
     log = sandbox.requests()
     imports = [r for r in log if r["path"].endswith("/import")]
@@ -102,11 +105,12 @@ def main() -> int:
     """Run, write bench/results/learned_cap.json, print the table."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--records", type=int, default=200_000)
-    parser.add_argument("--before", default=BEFORE, help="commit to compare with ('none': skip)")
+    parser.add_argument("--before", default=BEFORE, help="commits to compare with, comma-separated ('none': skip)")
     args = parser.parse_args()
     state = common.machine_state()
     extra = ("--max-request-bytes", str(SANDBOX_CAP), "--process-seconds", "0.05")
-    commits: list[str | None] = [None] if args.before == "none" else [args.before, None]
+    commits: list[str | None] = [] if args.before == "none" else [*args.before.split(",")]
+    commits.append(None)
     with common.sandbox(common.RFMCUBE_CUSTOMERS, extra=extra) as sandbox:
         results = [run(args.records, sandbox, commit) for commit in commits]
     path = common.write_result("learned_cap", {"machine": state, "results": results})

@@ -18,8 +18,9 @@ source record nor the payload dict stays staged: a customer too large for any re
 rejected when it arrives, and a later reject (a lone 416, a customer grown too large by its
 orders) is rebuilt from the encoded payload.
 
-A 416 teaches the size once: the requests after it (in this import and the later ones of the
-run) are cut at half the refused size, and that cap is halved again only on another 416.
+A 416 teaches the size once for the run (`RequestCap`): the refused requests and every later
+one are cut at the learned cap, which drops to 1/64 of the refused size and climbs back while
+Rfmcube accepts full requests, so a run spends at most two calls on 416s.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ from target_rfmcube.payloads import (
     order_payload,
     order_warnings,
 )
+from target_rfmcube.request_cap import RequestCap
 
 #: What nesting orders adds to a customer at most: `,"orders":[` and `]`.
 _ORDERS_OVERHEAD = 12
@@ -244,9 +246,9 @@ class PendingImport:
         self._bytes = 0
         #: The most one record has added to `_bytes` so far.
         self._largest = 0
-        #: The largest request Rfmcube is known to take: `max_request_bytes` until a 416 (then
-        #: half the refused size, halved again on each later 416).
-        self.request_cap = options.max_request_bytes
+        #: The size requests are cut at: `max_request_bytes` until a 416, then learned from what
+        #: Rfmcube refuses and accepts.
+        self.request_cap = RequestCap(options.max_request_bytes)
         self._rejecters: dict[str, Rejecter] = {}
         self._stream_numbers: dict[str, int] = {}
         self._stream_names: list[str] = []
@@ -386,7 +388,7 @@ class PendingImport:
         options = self.options
         if options.max_records is not None and self.size >= options.max_records:
             return True
-        return self._bytes + self._largest + self._envelope > self.request_cap
+        return self._bytes + self._largest + self._envelope > self.request_cap.bytes
 
     # Flushing (any sink thread, one at a time) --------------------------------------
 
@@ -462,7 +464,7 @@ class PendingImport:
                 self._reject_unit(batch, unit, nested, OversizedItem(unit, self._envelope + unit_size, most).reason)
                 continue
             added = unit_size + (1 if at > first else 0)
-            if at > first and size + added > self.request_cap:
+            if at > first and size + added > self.request_cap.bytes:
                 self._import(batch, units[first:at], nested)
                 first, size, added = at, self._envelope, unit_size
             size += added
@@ -492,7 +494,7 @@ class PendingImport:
         return StreamedBody(length, pieces)
 
     def _import(self, batch: _Batch, units: Units, nested: list[PendingCustomer]) -> None:
-        """One `/import` of `units`; on 416 lower the request cap to half its size and send them again."""
+        """One `/import` of `units`; on 416 lower the request cap (`RequestCap`) and send them again under it."""
         body = self._body(batch, units, nested)
         if self.kit.dry_run:
             self.kit.record_dry_run("POST", "/import", body.read_all())
@@ -509,16 +511,19 @@ class PendingImport:
                     batch, units[0], nested, f"Rfmcube refused the request as too large (416): {exc.body}"
                 )
                 return
-            self.request_cap = min(self.request_cap, len(body) // 2)
+            cap = self.request_cap
+            cap.refused_at(len(body))
             self.logger.info(
                 "Rfmcube answered 416 to an import of %d customers (%d bytes); requests of this run are now cut "
-                "at %d bytes",
+                "at %d bytes%s",
                 len(units),
                 len(body),
-                self.request_cap,
+                cap.bytes,
+                " (doubled after each full one accepted, up to half the refused size)" if cap.climbing else "",
             )
             self._send_units(batch, units, nested)
             return
+        self.request_cap.accepted_at(len(body))
         del body
         result = await_process(self.kit.client, process_id, self.options.poll, self.logger)
         shortfall = result.shortfall

@@ -55,7 +55,9 @@ def test_each_import_but_the_last_is_nearly_full_and_none_passes_the_limit(
 
 def test_a_416_teaches_the_request_size_once_for_the_whole_run(start_sandbox: StartSandbox, tmp_path: Path) -> None:
     # The account takes 20,000 bytes a request while the target assumes 60,000: the first import
-    # is refused at 60,000 and at 30,000, then every request of the run is cut at 15,000.
+    # is refused near 60,000, the cap drops to 1/64 of that and doubles while requests pass, up
+    # to half the refused size (about 30,000), which is refused too; from there on every request
+    # of the run is cut at the largest accepted, under 15,000.
     sandbox = start_sandbox(max_request_bytes=20_000)
     customers = [_customer(n, notes="n" * (n % 40)) for n in range(1000)]
     orders = [_order(n, n % 1000) for n in range(300)]
@@ -70,6 +72,24 @@ def test_a_416_teaches_the_request_size_once_for_the_whole_run(start_sandbox: St
     stored_customers, stored_orders, orphans = _stored(sandbox)
     assert len(stored_customers) == 1000 and len(stored_orders) == 300 and not orphans
     assert run.summary["streams"]["customers"]["sent"] == 1000
+
+
+def test_a_limit_fifty_times_lower_than_assumed_costs_two_416s(start_sandbox: StartSandbox, tmp_path: Path) -> None:
+    # Halving from 1,000,000 bytes down to 20,000 would cost a 416 at each of five or six levels.
+    sandbox = start_sandbox(max_request_bytes=20_000)
+    customers = [_customer(n, notes="n" * (n % 40)) for n in range(3000)]
+    run = run_target(
+        tmp_path, sandbox.base_url, stream_messages("customers", customers, key="id"), max_request_bytes=1_000_000
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    imports = [r for r in sandbox.request_log() if r["path"].endswith("/import")]
+    statuses = [r["status"] for r in imports]
+    assert statuses[0] == 416 and statuses.count(416) == 2, statuses
+    settled = [r["bytes"] for r in imports[statuses.index(416, 1) + 1 :]]  # after the second 416
+    assert len(settled) >= 10 and set(statuses[statuses.index(416, 1) + 1 :]) == {200}
+    # More than half the real limit, but for the last pieces of the first (refused) import and of the run.
+    assert max(settled) <= 20_000 and sum(size <= 10_000 for size in settled[:-1]) <= 1, settled
+    assert len(_stored(sandbox)[0]) == 3000 and run.summary["streams"]["customers"]["sent"] == 3000
 
 
 def test_no_record_cap_unless_batch_size_rows_is_set(tmp_path: Path) -> None:
