@@ -286,7 +286,8 @@ class ApiTarget(Target, abc.ABC):
             raise
         if self.kit.dry_run:
             self.kit.report.add_detail("dry_run", self.kit.dry_run_figures())
-        self.kit.report.finish("succeeded")
+        # A dry run delivered nothing: its status says so rather than `succeeded`.
+        self.kit.report.finish("dry_run" if self.kit.dry_run else "succeeded")
         self.kit.close()
 
     def _write_state_message(self, state: dict[str, Any]) -> None:

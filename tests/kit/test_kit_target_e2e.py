@@ -274,6 +274,7 @@ def test_dry_run_writes_requests_sends_nothing_and_emits_no_state(
         }
     ]
     result = summary(config)
+    assert result["status"] == "dry_run"  # delivered nothing, so not `succeeded`
     assert result["dry_run"]["requests_a_real_run_would_make"] == 1
     assert result["dry_run"]["dry_run_path"] == config["dry_run_path"]
     assert result["streams"]["items"]["rejected"] == 1  # validation still runs
