@@ -79,7 +79,10 @@ class RateLimiter:
         self._budget_until = -math.inf
         #: Until when the vendor told us to send nothing (a 429, no budget left).
         self._held_until = -math.inf
+        #: Time during which at least one caller waited for its slot: overlapping waits of several
+        #: threads count once, so it never exceeds the run's duration.
         self.waited_seconds = 0.0
+        self._waits_counted_until = -math.inf
         self.granted = 0
         #: The account's budget shared with other processes and hosts, taken after our own pacing.
         self.shared = shared
@@ -98,7 +101,10 @@ class RateLimiter:
             self._queue.popleft()
             self._last_granted = granted_at
             self.granted += 1
-            self.waited_seconds += waited
+            if waited > 0:
+                # Callers are granted in slot order: the part of this wait not already counted.
+                self.waited_seconds += max(granted_at - max(granted_at - waited, self._waits_counted_until), 0.0)
+                self._waits_counted_until = max(self._waits_counted_until, granted_at)
             self._changed.notify_all()
         if self.shared is not None:
             waited += self.shared.acquire()

@@ -205,3 +205,25 @@ def test_a_caller_that_gives_up_waiting_leaves_the_queue(make_clock: Any) -> Non
         limiter.acquire()
     assert limiter.acquire() == pytest.approx(1.0)
     assert limiter.granted == 2
+
+
+def test_waits_of_threads_waiting_together_count_once() -> None:
+    """Eight threads queueing for the same slots: the waited time is the run's, not eight times it."""
+    limiter = RateLimiter(6000)  # a slot every ~10 ms
+    waits: list[float] = []
+
+    def caller() -> None:
+        for _ in range(5):
+            waits.append(limiter.acquire())
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=caller) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+
+    assert limiter.granted == 40
+    assert sum(waits) > 3 * elapsed  # what summing over threads used to report
+    assert 39 * limiter.interval * 0.9 <= limiter.waited_seconds <= elapsed
