@@ -40,6 +40,21 @@ def is_vendor_field(name: str) -> bool:
     return name[:1] != "_" or (not name.startswith("_sdc_") and name != REJECT_REASON)
 
 
+class TapRecord(dict[str, Any]):
+    """A record as the tap sent it, with the tap's stream name (`stream`): what a reject writes.
+
+    Several tap streams may be mapped to one sink (`__alias__`): each reject goes under its own.
+    """
+
+    def __init__(self, record: dict[str, Any], stream: str) -> None:
+        super().__init__(record)
+        self.stream = stream
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled with its stream (held batches are spooled to disk)."""
+        return (TapRecord, (dict(self), self.stream))
+
+
 class SourcedRecord(dict[str, Any]):
     """A record after stream maps that remembers the record the tap sent (`source`).
 

@@ -15,7 +15,7 @@ from singer_sdk.sinks import BatchSink
 from api_target_kit.dates import is_canonical_utc
 from api_target_kit.errors import VendorError
 from api_target_kit.held_records import HeldBatches
-from api_target_kit.records import SourcedRecord, as_source_record, is_delete
+from api_target_kit.records import SourcedRecord, TapRecord, as_source_record, is_delete
 from api_target_kit.unchanged import SKIPPED as UNCHANGED_SKIPPED
 from api_target_kit.unchanged import SkipUnchanged
 from api_target_kit.validation import EntityRules, EntityValidator
@@ -355,7 +355,8 @@ class EntitySink(BatchSink):
         self, record: dict[str, Any], reason: str, *, mapped: bool, outcome_unknown: bool = False
     ) -> None:
         """Reject `record`: the tap's record, SCHEMA and stream when `mapped`, else this stream's."""
-        origin = self.api_target.source_of(self) if mapped else None
+        raw_stream = record.stream if isinstance(record, TapRecord) else None
+        origin = self.api_target.source_of(self, raw_stream) if mapped else None
         stream, schema, keys = (
             (self.stream_name, self.original_schema, list(self.key_properties))
             if origin is None

@@ -20,6 +20,7 @@ from singer_sdk.sinks import Sink
 from api_target_kit.delivery_kit import DeliveryKit
 from api_target_kit.errors import DeliveryError
 from api_target_kit.gc_tuning import tune_for_streaming
+from api_target_kit.records import TapRecord
 from api_target_kit.reject_ratio import DEFAULT_MAX_REJECTED_RATIO, StreamRejects, check_reject_ratios, source_fields
 from api_target_kit.secrets import SecretRedactor
 from api_target_kit.sent_ledger import SentLedger
@@ -64,7 +65,7 @@ class ApiTarget(Target, abc.ABC):
         self._lean_sinks: dict[str, EntitySink] = {}
         #: The RECORD message being read on the SDK's path (streams with stream maps), for `source_record`.
         self._source_message: dict[str, Any] | None = None
-        self._origins: dict[EntitySink, StreamOrigin | None] = {}
+        self._origins: dict[tuple[EntitySink, str | None], StreamOrigin | None] = {}
         #: Each stream's SCHEMA and key properties as the tap sent them (the SDK's mapper alters its copy).
         self._tap_schemas: dict[str, tuple[dict[str, Any], list[str]]] = {}
         #: True once the input has ended: nothing is held any more (see `must_hold`).
@@ -120,26 +121,33 @@ class ApiTarget(Target, abc.ABC):
         """Records waiting on disk for their prerequisites, over all sinks."""
         return sum(sink.held.records for sink in self._entity_sinks_created)
 
-    def source_of(self, sink: EntitySink) -> StreamOrigin | None:
-        """The tap's stream behind `sink` when stream maps change its records (else None)."""
-        if sink in self._origins:
-            return self._origins[sink]
+    def source_of(self, sink: EntitySink, raw_stream: str | None = None) -> StreamOrigin | None:
+        """The tap's stream behind `sink` when stream maps change its records (else None).
+
+        `raw_stream`: the tap stream a record came from, when several are mapped to `sink`;
+        without it, the last one mapped (for messages about the sink as a whole).
+        """
+        cached = (sink, raw_stream)
+        if cached in self._origins:
+            return self._origins[cached]
         origin = None
-        for raw_stream, maps in self.mapper.stream_maps.items():
+        for tap_stream, maps in self.mapper.stream_maps.items():
+            if raw_stream is not None and tap_stream != raw_stream:
+                continue
             for stream_map in maps:
                 if stream_map.stream_alias != sink.stream_name:
                     continue
                 identity = (
                     type(stream_map) is SameRecordTransform
                     and not stream_map.flattening_enabled
-                    and raw_stream == sink.stream_name
+                    and tap_stream == sink.stream_name
                 )
                 if not identity:
                     schema, keys = self._tap_schemas.get(
-                        raw_stream, (stream_map.raw_schema, list(stream_map.raw_key_properties or []))
+                        tap_stream, (stream_map.raw_schema, list(stream_map.raw_key_properties or []))
                     )
-                    origin = StreamOrigin(raw_stream, schema, keys)
-        self._origins[sink] = origin
+                    origin = StreamOrigin(tap_stream, schema, keys)
+        self._origins[cached] = origin
         return origin
 
     def _process_schema_message(self, message_dict: dict[str, Any]) -> None:
@@ -151,13 +159,12 @@ class ApiTarget(Target, abc.ABC):
             self._origins.clear()
         super()._process_schema_message(message_dict)
 
-    def source_record(self, sink: EntitySink) -> dict[str, Any] | None:
+    def source_record(self, sink: EntitySink) -> TapRecord | None:
         """The record as the tap sent it, while `sink` preprocesses its mapped form (else None)."""
         message = self._source_message
-        if message is None or self.source_of(sink) is None:
+        if message is None or self.source_of(sink, message["stream"]) is None:
             return None
-        record: dict[str, Any] = message["record"]
-        return record
+        return TapRecord(message["record"], message["stream"])
 
     def _stop_on_invalid_input(self, error: InvalidInputError) -> None:
         """Keep the rejects written so far and write the summary of the failed run."""

@@ -112,3 +112,33 @@ def test_more_than_max_rejected_ratio_fails_a_stream_of_ten_or_more(start_sandbo
     assert failed.returncode == 1 and "6 of 10 records rejected" in failed.stderr, failed.stderr[-2000:]
     assert allowed.returncode == 0, allowed.stderr[-2000:]
     assert len(allowed.rejects) == 6
+
+
+def test_two_tap_streams_mapped_to_one_sink_each_get_their_rejects_under_their_own_stream(
+    start_sandbox: Any, tmp_path: Path
+) -> None:
+    # Two shops' order tables, aliased to one `orders` stream; a bad amount in each.
+    sandbox = start_sandbox()
+    shops = ("shop1-orders", "shop2-orders")
+    schemas = {
+        shop: {**SCHEMA, "properties": {**SCHEMA["properties"], f"{shop}_note": {"type": ["string", "null"]}}}
+        for shop in shops
+    }
+    messages: list[dict[str, Any]] = [
+        {"type": "SCHEMA", "stream": shop, "schema": schemas[shop], "key_properties": ["id"]} for shop in shops
+    ]
+    for number, shop in enumerate(shops):
+        first = 10 * number
+        records = [_order(first + 1), _order(first + 2, "twelve")]
+        messages += [{"type": "RECORD", "stream": shop, "record": record} for record in records]
+    maps = {shop: {**RENAME, "__alias__": "orders", f"{shop}_note": "__NULL__"} for shop in shops}
+
+    run = run_target(tmp_path, sandbox.base_url, messages, stream_maps=maps)
+
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert sorted((r["stream"], r["record"]["id"]) for r in run.rejects) == [("shop1-orders", 2), ("shop2-orders", 12)]
+    written = _read(tmp_path / "rejects.singer")
+    declared = {m["stream"]: m["schema"] for m in written if m["type"] == "SCHEMA"}
+    assert set(declared) == set(shops)
+    assert all(f"{shop}_note" in declared[shop]["properties"] for shop in shops)  # each tap stream's own SCHEMA
+    assert run.summary["streams"]["orders"]["sent"] == 2
