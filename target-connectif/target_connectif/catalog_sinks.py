@@ -135,8 +135,14 @@ class CatalogSink(ConnectifSink):
     def _import(self, stage: StagedImport) -> None:
         results = self.connectif.imports.run_files(self.import_type, stage.files(), self.key_field)
         for row, reason in stage.unfit:
-            self.reject(record_from_csv_row(row, self.schema), f"CSV row too large for one import: {reason}")
+            self.reject(self._rebuilt(row, stage), f"CSV row too large for one import: {reason}")
         self._settle(results, stage)
+
+    def _rebuilt(self, row: dict[str, Any], stage: StagedImport) -> dict[str, Any]:
+        """The record of a CSV row, for its reject: with the tap's record when stream maps shaped it."""
+        record = record_from_csv_row(row, self.schema)
+        source = stage.sources.get(self.key_of({self.key_field: row[self.key_field]}))
+        return record if source is None else SourcedRecord(record, source)
 
     def _settle(self, results: list[ImportResult], stage: StagedImport) -> None:
         """Reject the rows the imports refused (the record from the report's row), count the rest sent."""
@@ -151,10 +157,8 @@ class CatalogSink(ConnectifSink):
                     )
                     continue
                 refused.add(key)
-                record = record_from_csv_row({**row, self.key_field: key_text}, self.schema)
-                source = stage.sources.get(key)
                 self.reject(
-                    record if source is None else SourcedRecord(record, source),
+                    self._rebuilt({**row, self.key_field: key_text}, stage),
                     f"Connectif import {result.import_id} refused the row: {reason}",
                 )
         self.kit.report.sent(self.stream_name, stage.rows_written - len(refused))

@@ -116,3 +116,42 @@ def test_a_row_an_import_refuses_is_rejected_as_the_tap_sent_it_when_stream_maps
     assert reject["record"]["email"] == people[7]["email"] and reject["record"]["years"] == "old"
     assert "_email" not in reject["record"] and "age" not in reject["record"]
     assert sandbox.summary()["contacts"] == 149
+
+
+def test_a_row_the_grown_header_no_longer_fits_is_rejected_as_the_tap_sent_it(
+    start_sandbox: Any, tmp_path: Path
+) -> None:
+    # The first contact fits the import with the header it was staged under; the second adds a
+    # long column, and the first no longer fits a file on its own (header + row over the limit).
+    column = "favourite_department_of_the_shop_for_this_one"
+    sandbox = start_sandbox(contact_fields={"shop_language": "text", "age": "integer", column: "text"})
+    people = [
+        {"email": "a@example.cz", "years": 30, "shop_language": "x" * 15},
+        {"email": "b@example.cz", "years": 31, column: "b"},
+    ]
+    maps = {
+        "shop-contacts": {
+            "_email": "email",
+            "email": "__NULL__",
+            "age": "years",
+            "years": "__NULL__",
+            "__key_properties__": ["_email"],
+        }
+    }
+
+    run = run_connectif(
+        tmp_path,
+        sandbox.base_url,
+        stream_messages("shop-contacts", people, key="email"),
+        entities={"shop-contacts": "contacts"},
+        stream_maps=maps,
+        max_import_bytes=200,
+        bulk_threshold=1,
+    )
+
+    assert run.returncode == 0, run.stderr[-2000:]
+    [reject] = run.rejects
+    assert reject["stream"] == "shop-contacts"
+    assert {k: v for k, v in reject["record"].items() if k != "_reject_reason"} == people[0]
+    assert "CSV row too large for one import" in reject["record"]["_reject_reason"]
+    assert sandbox.summary()["contacts"] == 1
