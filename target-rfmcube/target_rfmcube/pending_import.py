@@ -16,7 +16,8 @@ row dead: it stays in the file and is skipped when the request is streamed. The 
 index is written at confirmation from the payloads read back from the file, 250 kB at a time. Neither the
 source record nor the payload dict stays staged: a customer too large for any request is
 rejected when it arrives, and a later reject (a lone 416, a customer grown too large by its
-orders) is rebuilt from the encoded payload.
+orders) is rebuilt from the encoded payload; a record shaped by stream maps also has the tap's
+record staged in the file, and is rejected as the tap sent it.
 
 A 416 teaches the size once for the run (`RequestCap`): the refused requests and every later
 one are cut at the learned cap, which drops to 1/64 of the refused size and climbs back while
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import json
 import logging
+import pickle
 import threading
 from array import array
 from collections.abc import Callable, Iterable, Iterator
@@ -41,6 +43,7 @@ from api_target_kit.errors import VendorError
 from api_target_kit.json_payload import dumps_bytes
 from api_target_kit.key_index import KeyIndex
 from api_target_kit.polling import PollSchedule
+from api_target_kit.records import SourcedRecord, TapRecord
 from api_target_kit.staging_file import StagingFile, StreamedBody, with_offset
 from target_rfmcube.customer_index import CustomerIndex
 from target_rfmcube.import_process import await_process, start_import
@@ -162,12 +165,30 @@ class _Batch:
         self.customers = KeyIndex(self.key_at)
         self.orders: dict[str, PendingOrder] = {}
         self.deletes: list[StreamRecord] = []
+        #: Only for records shaped by stream maps: where a staged payload starts -> where the
+        #: record the tap sent (a pickled `TapRecord`) lies in `file`, and its stream, for its reject.
+        self.sources: dict[int, tuple[int, int, str]] = {}
 
     def add(self, encoded: bytes) -> int:
         """Append `encoded` and a comma to the file; return where it starts."""
         start = self.file.append(encoded)
         self.file.append(b",")
         return start
+
+    def keep_source(self, start: int, record: dict[str, Any]) -> None:
+        """For a record shaped by stream maps (staged at `start`): stage the tap's record too."""
+        if isinstance(record, SourcedRecord) and isinstance(record.source, TapRecord):
+            pickled = pickle.dumps(record.source)  # exactly as read (Decimal, big integers), from our own file
+            self.sources[start] = (self.add(pickled), len(pickled), record.source.stream)
+
+    def as_rejected(self, start: int, length: int) -> dict[str, Any]:
+        """The record staged at `start` for its reject: the tap's when maps shaped it, else rebuilt from the payload."""
+        record: dict[str, Any] = json.loads(self.file.read(start, length))
+        source = self.sources.get(start)
+        if source is None:
+            return record
+        tap_record = pickle.loads(self.file.read(source[0], source[1]))  # noqa: S301 (our own file, written above)
+        return SourcedRecord(record, tap_record)
 
     def payload_at(self, row: int) -> Any:
         """The customer of `row`, decoded."""
@@ -295,7 +316,9 @@ class PendingImport:
         if group is not None:
             self._bytes -= group.stub_bytes  # its staged orders nest under this customer, not under a stub
         batch.customers.put(key, len(batch.starts))
-        batch.starts = with_offset(batch.starts, batch.add(encoded))
+        start = batch.add(encoded)
+        batch.starts = with_offset(batch.starts, start)
+        batch.keep_source(start, record)
         batch.lengths.append(len(encoded))
         batch.streams.append(self._stream_number(source.stream))
         self._bytes += len(encoded) + 1
@@ -314,7 +337,9 @@ class PendingImport:
         if previous is not None:
             self.kit.report.skipped(previous.stream, "replaced by a later record with the same id")
             self._drop_order(previous)
-        batch.orders[order_id] = PendingOrder(source.stream, key, batch.add(encoded), len(encoded))
+        start = batch.add(encoded)
+        batch.orders[order_id] = PendingOrder(source.stream, key, start, len(encoded))
+        batch.keep_source(start, source.record)
         self._bytes += len(encoded) + 1
         group = self._groups.get(key)
         if group is None:
@@ -358,6 +383,7 @@ class PendingImport:
     def _drop_customer(self, key: str, row: int) -> None:
         """Account for a staged customer (`row`) replaced or deleted."""
         self._bytes -= self._batch.lengths[row] + 1
+        self._batch.sources.pop(self._batch.starts[row], None)
         group = self._groups.get(key)
         if group is not None:
             self._bytes += group.stub_bytes  # its staged orders need a stub again
@@ -365,6 +391,7 @@ class PendingImport:
     def _drop_order(self, order: PendingOrder) -> None:
         """Account for a staged order taken out of the batch."""
         self._bytes -= order.length + 1
+        self._batch.sources.pop(order.start, None)
         group = self._groups[order.key]
         group.orders -= 1
         if not group.orders:
@@ -404,7 +431,7 @@ class PendingImport:
                 units, nested, orphans = self._assemble(batch)
                 self._send_units(batch, units, nested)
                 for order in orphans:
-                    self._merge_order(order, batch.file)
+                    self._merge_order(order, batch)
             finally:
                 batch.close()
 
@@ -587,27 +614,26 @@ class PendingImport:
         if spans:
             self.index.remember(chunks())
 
-    def _reject(self, item: PendingCustomer | PendingOrder, reason: str, file: StagingFile) -> None:
-        """Reject a staged record: the record is rebuilt from its encoded payload."""
+    def _reject(self, item: PendingCustomer | PendingOrder, reason: str, batch: _Batch) -> None:
+        """Reject a staged record: as the tap sent it when stream maps shaped it, else rebuilt from its payload."""
         assert item.stream is not None
-        record = json.loads(file.read(item.start, item.length))
-        self._rejecters[item.stream](record, reason)
+        self._rejecters[item.stream](batch.as_rejected(item.start, item.length), reason)
 
     def _reject_unit(self, batch: _Batch, unit: int, nested: list[PendingCustomer], reason: str) -> None:
         if unit >= 0:
             stream = self._stream_names[batch.streams[unit]]
             item = PendingCustomer(stream, "", batch.starts[unit], batch.lengths[unit])
-            self._reject(item, reason, batch.file)
+            self._reject(item, reason, batch)
             return
         customer = nested[-1 - unit]
         items: Iterable[PendingCustomer | PendingOrder] = (
             customer.orders if customer.stream is None else [customer, *customer.orders]
         )
         for each in items:
-            self._reject(each, reason, batch.file)
+            self._reject(each, reason, batch)
 
-    def _merge_order(self, order: PendingOrder, file: StagingFile) -> None:
-        encoded = file.read(order.start, order.length)
+    def _merge_order(self, order: PendingOrder, batch: _Batch) -> None:
+        encoded = batch.file.read(order.start, order.length)
         body = (
             b'{"triggerIntegrations":'
             + (b"true" if self.options.trigger_integrations else b"false")
@@ -624,7 +650,7 @@ class PendingImport:
         except VendorError as exc:
             if exc.status not in (400, 416, 422):
                 raise
-            self._reject(order, f"Rfmcube refused the order ({exc.status}): {exc.body}", file)
+            self._reject(order, f"Rfmcube refused the order ({exc.status}): {exc.body}", batch)
             return
         self.kit.report.sent(order.stream)
 

@@ -142,3 +142,60 @@ def test_two_tap_streams_mapped_to_one_sink_each_get_their_rejects_under_their_o
     assert set(declared) == set(shops)
     assert all(f"{shop}_note" in declared[shop]["properties"] for shop in shops)  # each tap stream's own SCHEMA
     assert run.summary["streams"]["orders"]["sent"] == 2
+
+
+def test_a_customer_refused_with_416_on_its_own_is_rejected_as_the_tap_sent_it(
+    start_sandbox: Any, tmp_path: Path
+) -> None:
+    # The account takes 2,000-byte requests; one customer (with its order nested) is larger alone.
+    sandbox = start_sandbox(max_request_bytes=2000)
+    tap_schema = {
+        "type": "object",
+        "properties": {
+            "id": {"type": ["string"]},
+            "mail": {"type": ["string"]},
+            "created_at": {"type": ["string"], "format": "date-time"},
+            "updated_at": {"type": ["string"], "format": "date-time"},
+            "notes": {"type": ["string", "null"]},
+        },
+    }
+    people = [
+        {
+            "id": f"C{n}",
+            "mail": f"c{n}@example.it",
+            "created_at": "2025-01-02T11:00:00+01:00",
+            "updated_at": "2025-01-03T11:00:00+01:00",
+            "notes": "n" * (3000 if n == 2 else 10),
+        }
+        for n in range(5)
+    ]
+    orders = [{**_order(n), "customerEmail": f"c{n}@example.it"} for n in range(5)]
+    messages = [
+        {"type": "SCHEMA", "stream": "crm-customers", "schema": tap_schema, "key_properties": ["id"]},
+        *({"type": "RECORD", "stream": "crm-customers", "record": person} for person in people),
+        *_messages(*orders),
+    ]
+    maps = {
+        "crm-customers": {
+            "__alias__": "customers",
+            "email": "mail",
+            "mail": "__NULL__",
+            "createdAt": "created_at",
+            "created_at": "__NULL__",
+            "updatedAt": "updated_at",
+            "updated_at": "__NULL__",
+        },
+        STREAM: {**RENAME, "__alias__": "orders"},
+    }
+
+    run = run_target(tmp_path, sandbox.base_url, messages, stream_maps=maps, max_request_bytes=50_000)
+
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert sorted((r["stream"], r["record"]["id"]) for r in run.rejects) == [("crm-customers", "C2"), (STREAM, 2)]
+    by_stream = {r["stream"]: r["record"] for r in run.rejects}
+    assert {k: v for k, v in by_stream["crm-customers"].items() if k != "_reject_reason"} == people[2]
+    assert {k: v for k, v in by_stream[STREAM].items() if k != "_reject_reason"} == orders[2]
+    assert all("(416)" in record["_reject_reason"] for record in by_stream.values())
+    written = _read(tmp_path / "rejects.singer")
+    assert {m["stream"] for m in written if m["type"] == "SCHEMA"} == {"crm-customers", STREAM}
+    assert run.summary["streams"]["customers"]["sent"] == 4 and run.summary["streams"]["orders"]["sent"] == 4
