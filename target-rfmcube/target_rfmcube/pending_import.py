@@ -163,9 +163,7 @@ class _Batch:
 
     def add(self, encoded: bytes) -> int:
         """Append `encoded` and a comma to the file; return where it starts."""
-        start = self.file.append(encoded)
-        self.file.append(b",")
-        return start
+        return self.file.append(encoded + b",")  # one append: the copy costs less than a second call
 
     def payload_at(self, row: int) -> Any:
         """The customer of `row`, decoded."""
