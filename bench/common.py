@@ -7,6 +7,7 @@ sandbox and anything else on the machine are not counted in them.
 
 from __future__ import annotations
 
+import compileall
 import contextlib
 import json
 import os
@@ -384,6 +385,27 @@ def wait_for_quiet_machine(max_minutes: float = 25, poll_seconds: float = 30) ->
         print(f"waiting for {len(running)} pytest process(es) to end ...", flush=True)
         time.sleep(poll_seconds)
     return machine_state(waited_seconds=round(time.monotonic() - started), pytest_running=len(running))
+
+
+#: The packages the targets run from (installed editable from this repository).
+PACKAGE_DIRS = (
+    "api-target-kit/api_target_kit",
+    "target-rfmcube/target_rfmcube",
+    "target-ecomail/target_ecomail",
+    "target-connectif/target_connectif",
+)
+
+
+def compile_packages() -> None:
+    """Compile the packages' modules to bytecode (`__pycache__`, ignored by git).
+
+    `pip install` does this for an installed package, and singer-sdk's modules in the virtualenv
+    (which the baseline imports too) have theirs; this repository's packages are installed
+    editable, and on a machine that sets `PYTHONDONTWRITEBYTECODE` every start of a target would
+    compile them again (≈ 0.04 s of CPU a start here), which an installed target never pays.
+    """
+    for package in PACKAGE_DIRS:
+        compileall.compile_dir(ROOT / package, quiet=1)
 
 
 def machine_state(**extra: Any) -> dict[str, Any]:

@@ -153,6 +153,7 @@ def main() -> int:
     for entity in entities:  # prepare the inputs before waiting, so the wait covers the measuring only
         common.input_file(entity, args.records)
         common.input_file(entity, 0)
+    common.compile_packages()  # as an installed target has them (see `compile_packages`)
     before = common.machine_state() if args.no_wait else common.wait_for_quiet_machine()
     results = [bench_entity(e, args.records, args.repeats, not args.no_profile) for e in entities]
     after = common.machine_state()

@@ -7,11 +7,25 @@ import re
 
 #: The one form vendors get: `2026-01-31T09:05:00Z` (UTC, whole seconds).
 _CANONICAL_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+#: Texts found in that form lately. A record's date-time text is tested two or three times on its
+#: way (date parsing, then its payload or CSV cell), and dates repeat across records (birthdays):
+#: a dict lookup (≈ 50 ns) instead of the regular expression (≈ 200 ns). Emptied when full.
+_CANONICAL_SEEN: dict[str, None] = {}
+_CANONICAL_SEEN_MAX = 4096
 
 
 def is_canonical_utc(text: str) -> bool:
     """True for text already in the form `to_utc_z` writes (a cheap test, not a calendar check)."""
-    return len(text) == 20 and _CANONICAL_UTC.fullmatch(text) is not None
+    if len(text) != 20:
+        return False
+    if text in _CANONICAL_SEEN:
+        return True
+    if _CANONICAL_UTC.fullmatch(text) is None:
+        return False
+    if len(_CANONICAL_SEEN) >= _CANONICAL_SEEN_MAX:
+        _CANONICAL_SEEN.clear()
+    _CANONICAL_SEEN[text] = None
+    return True
 
 
 def parse_datetime(value: object) -> dt.datetime | None:
@@ -64,7 +78,8 @@ def utc_z_text(value: object) -> str | None:
     parsed = parse_datetime(value)
     if parsed is None:
         return None
-    return parsed.astimezone(dt.UTC).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
+    # `+00:00` (6 characters) is what any datetime converted to UTC ends with; "seconds" leaves the fraction out
+    return parsed.astimezone(dt.UTC).isoformat(timespec="seconds")[:-6] + "Z"
 
 
 def is_datetime_string(value: object) -> bool:

@@ -5,16 +5,18 @@ what it takes to find a key's row and to tell live rows from replaced ones:
 
 - the latest keys in a plain dict (at most `RECENT` of them: a key replaced soon after it was
   staged is found there by its text);
-- older keys as one 64-bit number each, the key's hash (its top 40 bits) and its row (24 bits),
-  in 256 sorted arrays chosen by the hash's low byte. A hash match is checked against the key
-  read back from the row (`key_of(row)`), so a collision never replaces the wrong row;
+- older keys as 8 bytes each, the key's hash (its top 40 bits) and its row (24 bits), appended
+  to one of `BUCKETS` byte strings chosen by the hash's low bits. A key is found by a byte
+  search of its bucket (in C, no number boxed per step; unsorted, so folding a key is an
+  append, not an insertion), and a hash match is checked against the key read back from the
+  row (`key_of(row)`), so a collision never replaces the wrong row;
 - a 512 KB filter of the folded keys' hashes (made at the first fold), so that a key staged for
-  the first time is seldom searched for in the arrays;
+  the first time is seldom searched for in the buckets;
 - one bit per row replaced or dropped (dead), kept only once a row dies: a batch whose keys
   never repeat has none.
 
 Once no key is looked up any more (the batch is being sent), `seal` keeps only what tells the
-batch's keys from others: each key's hash in 4 bytes (40 bits with the bucket's byte).
+batch's keys from others: each key's hash in 4 bytes (42 bits with the bucket's bits).
 
 A batch of more than 2**24 rows (16.7 million) keeps the keys of the rows past that in the
 dict.
@@ -22,21 +24,32 @@ dict.
 
 from __future__ import annotations
 
+import sys
 from array import array
-from bisect import bisect_left, insort
 from collections.abc import Callable, Iterator
 from itertools import chain, compress, repeat
 
-#: Keys kept by their text before they are folded into the sorted arrays.
+#: Keys kept by their text before they are folded into the buckets.
 RECENT = 16_384
+#: Byte strings the folded keys are spread over, by the low bits of their hash: a search reads
+#: one (≈ 1.6 KB at 410,000 keys).
+BUCKETS = 2048
+_BUCKET_MASK = BUCKETS - 1
 _ROW_BITS = 24
 _ROW_MASK = (1 << _ROW_BITS) - 1
 _HASH_MASK = (1 << 64) - 1
+_TOP_MASK = _HASH_MASK ^ _ROW_MASK
 #: A bit per value of a hash's top `_FILTER_BITS` bits (512 KB), set for every key folded into
-#: the sorted arrays: a key whose bit is clear was never folded, so most keys staged for the first
-#: time are not searched for there (a bisect of an `array` boxes a number per step).
+#: the buckets: a key whose bit is clear was never folded, so most keys staged for the first
+#: time are not searched for there.
 _FILTER_BITS = 22
 _FILTER_SHIFT = 64 - _FILTER_BITS
+#: An entry is the 64-bit number `hash's top 40 bits << 24 | row`, little-endian: its row in
+#: bytes 0-2, the hash in bytes 3-7 (`_HASH_AT`). Sealed, the top 32 bits in 4 bytes.
+_ENTRY = 8
+_HASH_AT = 3
+_SEALED = 4
+_SWAP = sys.byteorder != "little"  # arrays are in the machine's order; entries are little-endian
 #: For each byte of the dead-row bitmap, its 8 rows' live flags (1 = live).
 _LIVE_FLAGS = [bytes(1 - (byte >> bit & 1) for bit in range(8)) for byte in range(256)]
 
@@ -52,9 +65,9 @@ class KeyIndex:
         self._key_of = key_of
         self._recent: dict[str, int] = {}
         self._large: dict[str, int] = {}  # keys of rows past 2**24
-        self._buckets: list[array[int]] = [array("Q") for _ in range(256)]
+        self._buckets: list[bytearray] = [bytearray() for _ in range(BUCKETS)]
         self._folded = bytearray()  # the filter of folded keys (see `_FILTER_BITS`), made at the first fold
-        self._hashes: list[array[int]] | None = None  # once sealed: per bucket, the keys' hashes' top 32 bits
+        self._hashes: list[bytes] | None = None  # once sealed: per bucket, the keys' hashes' top 32 bits
         self._dead = bytearray()  # bit `row % 8` of byte `row // 8`: the row was replaced or dropped
         self._rows = 0  # rows put so far (the newest + 1)
         self._count = 0
@@ -82,7 +95,7 @@ class KeyIndex:
             row = self._large.get(key)
         if row is None:
             found = self._find(key)
-            row = None if found is None else found[1] & _ROW_MASK
+            row = None if found is None else found[2]
         return row
 
     def put(self, key: str, row: int) -> None:
@@ -108,9 +121,8 @@ class KeyIndex:
             found = self._find(key)
             if found is None:
                 return None
-            bucket, packed = found
-            del bucket[bisect_left(bucket, packed)]
-            row = packed & _ROW_MASK
+            bucket, at, row = found
+            del bucket[at : at + _ENTRY]
         byte = row >> 3
         if byte >= len(self._dead):  # grown to cover every row so far (an eighth of a byte each)
             self._dead.extend(bytes((self._rows >> 3) + 1 - len(self._dead)))
@@ -136,7 +148,7 @@ class KeyIndex:
         """Keep only the keys' hashes, 4 bytes each, for `has_hash_of`: the keys are no longer looked up.
 
         Done before a full batch is sent, so that the request's buffers reuse the memory the
-        arrays held. `has_hash_of`, `live_rows`, `is_live` and `len` still work; `get`, `put`
+        buckets held. `has_hash_of`, `live_rows`, `is_live` and `len` still work; `get`, `put`
         and `pop` no longer do. Converted bucket by bucket (no second copy of them all).
         """
         if self._hashes is not None:
@@ -144,8 +156,15 @@ class KeyIndex:
         self._fold()
         hashes = []
         for number, bucket in enumerate(self._buckets):
-            hashes.append(array("I", [packed >> 32 for packed in bucket]))
-            self._buckets[number] = array("Q")
+            entries = array("Q")
+            entries.frombytes(bucket)
+            if _SWAP:
+                entries.byteswap()
+            sealed = array("I", [packed >> 32 for packed in entries])
+            if _SWAP:
+                sealed.byteswap()
+            hashes.append(sealed.tobytes())
+            self._buckets[number] = bytearray()
         self._hashes, self._buckets = hashes, []
         self._folded = bytearray()
         self._key_of = _no_rows
@@ -154,42 +173,34 @@ class KeyIndex:
         """True if `key` or a key with the same hash is live (no read-back: for a batch whose file is gone)."""
         if key in self._recent or key in self._large:
             return True
-        packed = self._packed_hash(key)
+        full = hash(key) & _HASH_MASK
         if self._hashes is not None:
-            hashes, top = self._hashes[packed[0]], packed[1] >> 32
-            at = bisect_left(hashes, top)
-            return at < len(hashes) and hashes[at] == top
-        bucket = self._buckets[packed[0]]
-        at = bisect_left(bucket, packed[1])
-        return at < len(bucket) and bucket[at] >> _ROW_BITS == packed[1] >> _ROW_BITS
+            return _search(self._hashes[full & _BUCKET_MASK], (full >> 32).to_bytes(4, "little"), 0, 0, _SEALED) >= 0
+        return _search(self._buckets[full & _BUCKET_MASK], _needle(full), _HASH_AT, _HASH_AT, _ENTRY) >= 0
 
-    def _find(self, key: str) -> tuple[array[int], int] | None:
+    def _find(self, key: str) -> tuple[bytearray, int, int] | None:
+        """(bucket, where the key's entry starts in it, its row), if the key was folded."""
         if self._hashes is not None:
             raise IndexError("the key index is sealed: keys are no longer looked up")
-        full = hash(key) & _HASH_MASK  # `_packed_hash`, written out: every staged record looks its key up
+        full = hash(key) & _HASH_MASK
         bit = full >> _FILTER_SHIFT
         folded = self._folded
         if not folded or not folded[bit >> 3] >> (bit & 7) & 1:
             return None
-        top = full >> _ROW_BITS
-        bucket = self._buckets[full & 0xFF]
-        at = bisect_left(bucket, top << _ROW_BITS)
-        while at < len(bucket) and bucket[at] >> _ROW_BITS == top:
-            packed = bucket[at]
-            if self._key_of(packed & _ROW_MASK) == key:
-                return bucket, packed
-            at += 1
+        bucket = self._buckets[full & _BUCKET_MASK]
+        needle = _needle(full)
+        at = _search(bucket, needle, _HASH_AT, _HASH_AT, _ENTRY)
+        while at >= 0:
+            start = at - _HASH_AT
+            row = int.from_bytes(bucket[start:at], "little")
+            if self._key_of(row) == key:
+                return bucket, start, row
+            at = _search(bucket, needle, at + _ENTRY, _HASH_AT, _ENTRY)
         return None
 
-    @staticmethod
-    def _packed_hash(key: str) -> tuple[int, int]:
-        """(bucket, the hash's top 40 bits shifted over the row bits)."""
-        full = hash(key) & _HASH_MASK
-        return full & 0xFF, (full >> _ROW_BITS) << _ROW_BITS
-
     def _fold(self) -> None:
-        """Move the recent keys into the sorted arrays."""
-        added: list[list[int]] = [[] for _ in range(256)]
+        """Move the recent keys into the buckets (each appended at its bucket's end)."""
+        added: list[list[int]] = [[] for _ in range(BUCKETS)]
         if not self._folded:
             self._folded = bytearray(1 << (_FILTER_BITS - 3))
         folded = self._folded
@@ -197,9 +208,24 @@ class KeyIndex:
             full = hash(key) & _HASH_MASK
             bit = full >> _FILTER_SHIFT
             folded[bit >> 3] |= 1 << (bit & 7)
-            added[full & 0xFF].append((full >> _ROW_BITS) << _ROW_BITS | row)
+            added[full & _BUCKET_MASK].append(full & _TOP_MASK | row)
         self._recent = {}
-        for number, new in enumerate(added):
-            bucket = self._buckets[number]
-            for packed in new:  # in place: the arrays grow, none is rebuilt (less for the allocator to hold)
-                insort(bucket, packed)
+        for bucket, new in zip(self._buckets, added, strict=True):
+            if new:
+                entries = array("Q", new)
+                if _SWAP:
+                    entries.byteswap()
+                bucket.extend(entries)  # its bytes (a buffer), not its numbers
+
+
+def _needle(full: int) -> bytes:
+    """The 5 bytes of a hash's top 40 bits as an entry holds them."""
+    return (full >> _ROW_BITS).to_bytes(5, "little")
+
+
+def _search(data: bytes | bytearray, needle: bytes, start: int, offset: int, width: int) -> int:
+    """The first place from `start` where `needle` is at `offset` in an entry of `width` bytes; -1 if none."""
+    at = data.find(needle, start)
+    while at >= 0 and at % width != offset:
+        at = data.find(needle, at + 1)
+    return at

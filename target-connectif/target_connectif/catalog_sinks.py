@@ -101,7 +101,7 @@ class CatalogSink(ConnectifSink):
     def is_full(self) -> bool:
         """Full when the import file is (or the records kept whole reach `KEPT_RECORDS`), or at `max_size` records."""
         stage = self._filling
-        if stage is not None and (stage.filled or stage.kept_records >= KEPT_RECORDS):
+        if stage is not None and stage.full(KEPT_RECORDS):
             return True
         return self.current_size >= self._max_records
 
@@ -206,7 +206,15 @@ class ContactsSink(CatalogSink):
 
     def key_of(self, record: dict[str, Any]) -> Any:
         """E-mails compare case-insensitively."""
-        return str(record.get("_email") or "").strip().lower()
+        email = record.get("_email")
+        if type(email) is str:  # nearly always (validated upserts): no `str()` copy
+            return email.strip().lower()
+        return str(email or "").strip().lower()
+
+    def key_text(self, record: dict[str, Any]) -> str:
+        """The e-mail as text, trimmed."""
+        email = record["_email"]
+        return email.strip() if type(email) is str else str(email).strip()
 
     def record_path(self, record: dict[str, Any]) -> str:
         """`/contacts/email/{email}`, percent-encoded."""

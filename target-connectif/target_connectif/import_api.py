@@ -118,7 +118,7 @@ class CsvLines:
         """
         text = ",".join(cells)
         if text and text.count(",") == len(cells) - 1 and '"' not in text and "\n" not in text and "\r" not in text:
-            return (text + "\n").encode("utf-8")
+            return (text + "\n").encode()  # UTF-8 (the default: a little faster than naming it)
         written: str = self._writer.writerow(cells)
         return written.encode("utf-8")
 

@@ -95,7 +95,11 @@ class ContactRows:
             return cells
         lines = ["def cells(record, key_text):", "    get = record.get"]
         lines += [f"    v{at} = get(columns[{at}])" for at in range(len(columns))]
-        items = [f"v{at} if type(v{at}) is str else csv_cell(v{at})" for at in range(len(columns))]
+        # text as it is; `csv_cell` of an int or None written out (`str`, empty): the common cells
+        items = [
+            f'v{at} if type(v{at}) is str else str(v{at}) if type(v{at}) is int else "" if v{at} is None else csv_cell(v{at})'
+            for at in range(len(columns))
+        ]
         if date_at >= 0:
             items[date_at] = f"date_cell(v{date_at})"
         lines.append(f"    return [key_text, {', '.join(items)}]")

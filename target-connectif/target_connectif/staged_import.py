@@ -78,6 +78,7 @@ class StagedImport:
         self._column_added_at: list[int] = []
         #: key -> number of its live row (a replaced key's row is dead; its new row comes later).
         self.live = KeyIndex(self._key_at)
+        self._live = 0  # `len(self.live)`, kept here: `full` asks after every record
         self._live_bytes = 0
         self._live_cells = 0
         self._largest_row = 0
@@ -149,6 +150,7 @@ class StagedImport:
         if len(self.header) + size > self.max_bytes:
             return OversizedItem(key, len(self.header) + size, self.max_bytes).reason
         self.live.put(key, self._spans.append(size))
+        self._live += 1
         self._rows.append(line)
         self._live_bytes += size
         self._live_cells += len(cells)
@@ -157,7 +159,7 @@ class StagedImport:
 
     def _kept_records(self) -> dict[str, tuple[dict[str, Any], dict[str, Any]]] | None:
         """Where records are kept while the batch may still go record by record (None once it may not)."""
-        if self.records is not None and len(self.live) >= self._keep_records_below:
+        if self.records is not None and self._live >= self._keep_records_below:
             self.records = None
         return self.records
 
@@ -165,6 +167,7 @@ class StagedImport:
         """Forget the staged upsert or delete of `key` (a later record replaces it); True if there was one."""
         row = self.live.pop(key)
         if row is not None:
+            self._live -= 1
             self._live_bytes -= self._spans.length(row)
             self._live_cells -= self._width(row)
             if self.records is not None:
@@ -196,17 +199,25 @@ class StagedImport:
     @property
     def file_bytes(self) -> int:
         """The size of the file the staged rows make: header, rows, and the cells rows lack."""
-        padding = len(self.columns) * len(self.live) - self._live_cells
+        padding = len(self.columns) * self._live - self._live_cells
         return len(self.header) + self._live_bytes + padding
 
     @property
     def filled(self) -> bool:
-        """True when a row as large as the largest so far could take the file past `max_bytes`.
+        """True when a row as large as the largest so far could take the file past `max_bytes`."""
+        return self.full(None)
 
-        (`file_bytes` written out: the sink asks this after every record.)
+    def full(self, kept_limit: int | None) -> bool:
+        """`filled`, or (with `kept_limit`) `kept_records` at `kept_limit` or more.
+
+        (Both written out: the sink asks this after every record.)
         """
-        padding = len(self.columns) * len(self.live) - self._live_cells
-        return len(self.header) + self._live_bytes + padding + self._largest_row > self.max_bytes
+        padding = len(self.columns) * self._live - self._live_cells
+        if len(self.header) + self._live_bytes + padding + self._largest_row > self.max_bytes:
+            return True
+        if kept_limit is None:
+            return False
+        return len(self.deletes) + (len(self.records) if self.records is not None else 0) >= kept_limit
 
     @property
     def kept_records(self) -> int:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from api_target_kit.dates import is_datetime_string, parse_datetime, to_utc_z
+from api_target_kit.dates import is_canonical_utc, is_datetime_string, parse_datetime, to_utc_z
 from api_target_kit.dry_run import DryRunRecorder
 from api_target_kit.errors import ConfigurationError
 from api_target_kit.json_payload import dumps_bytes, dumps_text
@@ -144,6 +144,15 @@ def test_to_utc_z_naive_is_utc() -> None:
     assert to_utc_z(dt.datetime(2024, 1, 31, 9, 5)) == "2024-01-31T09:05:00Z"
 
 
+def test_canonical_utc_text_is_told_the_same_the_first_time_and_when_remembered() -> None:
+    canonical = [f"2024-01-{day:02d}T09:05:{second:02d}Z" for day in range(1, 29) for second in range(60)]
+    others = ["2024-01-31T09:05:00+00:00", "2024-01-31 09:05:00Z", "2024-01-31T09:05:00z", "2024-01-31T09:05:0Z", ""]
+    for _ in range(3):  # 1,680 texts a round: the remembered ones are let go past 4,096 and found again
+        assert all(is_canonical_utc(text) for text in canonical)
+        assert not any(is_canonical_utc(text) for text in others)
+    assert is_canonical_utc("2024-13-45T99:99:99Z")  # the form, not a calendar check
+
+
 def test_is_datetime_string_needs_a_string() -> None:
     assert is_datetime_string("2024-05-01T10:00:00Z")
     assert not is_datetime_string(dt.datetime(2024, 5, 1, tzinfo=UTC))
@@ -185,6 +194,16 @@ def test_dumps_text_matches_bytes() -> None:
     value = {"a": [1, 2], "d": decimal.Decimal("1.5")}
     assert dumps_text(value) == '{"a":[1,2],"d":1.5}'
     assert dumps_text(value).encode() == dumps_bytes(value)
+
+
+def test_dumps_writes_keys_that_are_not_text_as_text_and_big_integers_whole() -> None:
+    # orjson refuses both without its non-text-keys option or at all: the later attempts write them
+    value = {1: "one", "nested": {2.5: [None, {True: "yes"}]}, "big": 2**70}
+    assert dumps_text({1: "one", "nested": {2.5: [None, {True: "yes"}]}}) == (
+        '{"1":"one","nested":{"2.5":[null,{"true":"yes"}]}}'
+    )
+    assert dumps_bytes(value) == b'{"1":"one","nested":{"2.5":[null,{"true":"yes"}]},"big":1180591620717411303424}'
+    assert dumps_text({"k": {7: "v"}, "d": dt.date(2024, 5, 1)}) == '{"k":{"7":"v"},"d":"2024-05-01"}'
 
 
 def test_dumps_unknown_type_raises() -> None:

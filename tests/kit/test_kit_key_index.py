@@ -1,4 +1,4 @@
-"""KeyIndex: the live row of each staged key, past the recent dict (folded into sorted arrays), and sealed; RowSpans."""
+"""KeyIndex: the live row of each staged key, past the recent dict (folded into the buckets), and sealed; RowSpans."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from api_target_kit.key_index import RECENT, KeyIndex
 from api_target_kit.staging_file import SPAN_BLOCK, RowSpans
 
 
-def test_keys_are_found_replaced_and_dropped_after_they_are_folded_into_the_arrays() -> None:
+def test_keys_are_found_replaced_and_dropped_after_they_are_folded_into_the_buckets() -> None:
     keys: list[str] = []  # row -> key, as the staging file would give it back
     index = KeyIndex(lambda row: keys[row])
 
@@ -65,3 +65,26 @@ def test_row_spans_give_each_row_its_start_and_length_long_rows_included() -> No
         assert (spans.start(row), spans.length(row)) == (starts[row], lengths[row])
     some = [0, 1, 2, 70, 71, 500, 501, SPAN_BLOCK + 1, SPAN_BLOCK + 2, len(lengths) - 1]
     assert list(spans.spans(some)) == [(row, starts[row], lengths[row]) for row in some]
+
+
+class _SameHash(str):
+    """A key whose hash is that of every other `_SameHash`: a collision in every bucket entry."""
+
+    def __hash__(self) -> int:
+        return 0x5EED_0000_0000_0000
+
+
+def test_keys_with_the_same_hash_are_told_apart_by_the_key_read_back() -> None:
+    keys = [_SameHash(f"same{n}@example.it") for n in range(3)] + [f"k{n}@example.it" for n in range(RECENT)]
+    index = KeyIndex(lambda row: keys[row])
+    for row, key in enumerate(keys):
+        index.put(key, row)  # the three colliding keys are folded with the first RECENT
+
+    assert index.get(keys[2]) == 2 and index.get(keys[1]) == 1
+    assert index.get(_SameHash("other@example.it")) is None  # same hash, no such key
+    assert index.pop(keys[1]) == 1
+    assert index.get(keys[0]) == 0 and index.get(keys[2]) == 2 and index.get(keys[1]) is None
+    assert index.has_hash_of(keys[0])
+    index.seal()
+    assert index.has_hash_of(keys[2]) and index.has_hash_of(_SameHash("other@example.it"))
+    assert not index.has_hash_of("nobody@example.it")
