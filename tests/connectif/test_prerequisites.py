@@ -86,29 +86,37 @@ def test_a_stream_of_purchases_refused_alike_stops_after_max_identical_refusals(
     assert run.summary["status"] == "failed"
 
 
+#: A shop's contacts table: `email` and `years` mapped to Connectif's `_email` and `age`.
+SHOP_CONTACT_MAPS = {
+    "shop-contacts": {
+        "_email": "email",
+        "email": "__NULL__",
+        "age": "years",
+        "years": "__NULL__",
+        "__key_properties__": ["_email"],
+    }
+}
+
+
+def _run_shop_contacts(tmp_path: Path, sandbox: Any, people: list[dict[str, Any]], **settings: Any) -> Any:
+    """Run the target on `people` as the `shop-contacts` stream, shaped by `SHOP_CONTACT_MAPS`."""
+    return run_connectif(
+        tmp_path,
+        sandbox.base_url,
+        stream_messages("shop-contacts", people, key="email"),
+        entities={"shop-contacts": "contacts"},
+        stream_maps=SHOP_CONTACT_MAPS,
+        **settings,
+    )
+
+
 def test_a_row_an_import_refuses_is_rejected_as_the_tap_sent_it_when_stream_maps_shape_it(
     start_sandbox: Any, tmp_path: Path
 ) -> None:
     sandbox = start_sandbox(contact_fields={"shop_language": "text", "age": "integer"})
     people = [{"email": p.pop("_email"), **p, "years": 30} for p in contacts(150)]
     people[7]["years"] = "old"
-    maps = {
-        "shop-contacts": {
-            "_email": "email",
-            "email": "__NULL__",
-            "age": "years",
-            "years": "__NULL__",
-            "__key_properties__": ["_email"],
-        }
-    }
-
-    run = run_connectif(
-        tmp_path,
-        sandbox.base_url,
-        stream_messages("shop-contacts", people, key="email"),
-        entities={"shop-contacts": "contacts"},
-        stream_maps=maps,
-    )
+    run = _run_shop_contacts(tmp_path, sandbox, people)
 
     assert run.returncode == 0, run.stderr[-2000:]
     [reject] = run.rejects
@@ -129,25 +137,7 @@ def test_a_row_the_grown_header_no_longer_fits_is_rejected_as_the_tap_sent_it(
         {"email": "a@example.cz", "years": 30, "shop_language": "x" * 15},
         {"email": "b@example.cz", "years": 31, column: "b"},
     ]
-    maps = {
-        "shop-contacts": {
-            "_email": "email",
-            "email": "__NULL__",
-            "age": "years",
-            "years": "__NULL__",
-            "__key_properties__": ["_email"],
-        }
-    }
-
-    run = run_connectif(
-        tmp_path,
-        sandbox.base_url,
-        stream_messages("shop-contacts", people, key="email"),
-        entities={"shop-contacts": "contacts"},
-        stream_maps=maps,
-        max_import_bytes=200,
-        bulk_threshold=1,
-    )
+    run = _run_shop_contacts(tmp_path, sandbox, people, max_import_bytes=200, bulk_threshold=1)
 
     assert run.returncode == 0, run.stderr[-2000:]
     [reject] = run.rejects
