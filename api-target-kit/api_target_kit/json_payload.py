@@ -41,14 +41,8 @@ def dumps_bytes(value: Any) -> bytes:
 
     Encoded by orjson; a value it refuses (an integer beyond 64 bits) by the standard library.
     """
-    try:
-        return orjson.dumps(value, default=json_default, option=_ORJSON_OPTIONS)
-    except orjson.JSONEncodeError:
-        pass
-    try:
-        return orjson.dumps(value, default=json_default, option=_NON_STR_KEYS_OPTIONS)
-    except orjson.JSONEncodeError:
-        return _stdlib_text(value).encode()
+    encoded = _orjson(value)
+    return _stdlib_text(value).encode() if encoded is None else encoded
 
 
 def canonical_bytes(value: Any) -> bytes:
@@ -62,14 +56,20 @@ def canonical_bytes(value: Any) -> bytes:
 
 def dumps_text(value: Any) -> str:
     """Compact JSON as text (for files the kit writes; a rejected record may hold lone surrogates)."""
+    encoded = _orjson(value)
+    return _stdlib_text(value) if encoded is None else encoded.decode()
+
+
+def _orjson(value: Any) -> bytes | None:
+    """`value` encoded by orjson (non-text keys only when it needs them); None if orjson refuses it."""
     try:
-        return orjson.dumps(value, default=json_default, option=_ORJSON_OPTIONS).decode()
+        return orjson.dumps(value, default=json_default, option=_ORJSON_OPTIONS)
     except orjson.JSONEncodeError:
         pass
     try:
-        return orjson.dumps(value, default=json_default, option=_NON_STR_KEYS_OPTIONS).decode()
+        return orjson.dumps(value, default=json_default, option=_NON_STR_KEYS_OPTIONS)
     except orjson.JSONEncodeError:
-        return _stdlib_text(value)
+        return None
 
 
 def _stdlib_text(value: Any, *, sort_keys: bool = False) -> str:
