@@ -6,20 +6,27 @@ customer was loaded earlier (in this run or an earlier one, e.g. a separate
 (email, id, createdAt, updatedAt), and the order is sent nested under that stub
 instead of one `/merge_order` call per order. SQLite, written only after Rfmcube
 confirmed the import; deletes remove entries.
+
+The index by customer id exists only while a run deletes customers by id: the first such
+delete builds it (one sort of the ids) and the next opening of the file drops it, so that runs
+which only load customers do not keep a second index up to date for every customer.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
-from api_target_kit.json_payload import dumps_text
+import orjson
+
 from api_target_kit.sqlite_file import open_sqlite
-from target_rfmcube.payloads import STUB_FIELDS, email_key
+from target_rfmcube.payloads import email_key
 
 _BATCH = 500
+_BY_ID = "CREATE INDEX IF NOT EXISTS customers_by_id ON customers (customer_id)"
+_DROP_BY_ID = "DROP INDEX IF EXISTS customers_by_id"
 
 
 class CustomerIndex:
@@ -31,7 +38,7 @@ class CustomerIndex:
         self._db = open_sqlite(
             path,
             "CREATE TABLE IF NOT EXISTS customers (email_key TEXT PRIMARY KEY, customer_id TEXT, stub TEXT NOT NULL)",
-            "CREATE INDEX IF NOT EXISTS customers_by_id ON customers (customer_id)",
+            _DROP_BY_ID,
         )
 
     def lookup(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
@@ -46,8 +53,8 @@ class CustomerIndex:
                 found.update((key, json.loads(stub)) for key, stub in rows)
         return found
 
-    def remember(self, chunks: Iterable[Iterable[Mapping[str, Any]]]) -> None:
-        """Record confirmed customers, given as chunks of their `/import` payloads (only `STUB_FIELDS` are kept).
+    def remember(self, chunks: Iterable[list[bytes]]) -> None:
+        """Record confirmed customers, given as chunks of their stubs (`payloads.staged_customer`: without the `}`).
 
         The chunks are gathered in a temporary table (on disk, like SQLite's sorter: memory stays
         bounded), then written in key order in one statement, so that each page of the index is
@@ -57,18 +64,17 @@ class CustomerIndex:
             self._db.execute(
                 "CREATE TEMP TABLE IF NOT EXISTS confirmed (email_key TEXT, customer_id TEXT, stub TEXT NOT NULL)"
             )
-            for customers in chunks:
+            for heads in chunks:
+                customers = orjson.loads(b"[" + b"},".join(heads) + b"}]")
                 self._db.executemany(
                     "INSERT INTO temp.confirmed (email_key, customer_id, stub) VALUES (?, ?, ?)",
                     [
                         (
                             email_key(customer.get("email")),
-                            None if customer.get("id") is None else str(customer["id"]),
-                            dumps_text(
-                                {name: customer[name] for name in STUB_FIELDS if customer.get(name) is not None}
-                            ),
+                            None if (customer_id := customer.get("id")) is None else str(customer_id),
+                            head.decode() + "}",
                         )
-                        for customer in customers
+                        for customer, head in zip(customers, heads, strict=True)
                     ],
                 )
             self._db.execute(
@@ -82,6 +88,7 @@ class CustomerIndex:
         """Drop a deleted customer, found by email or by id (Rfmcube looks up id first)."""
         with self._lock:
             if customer_id is not None:
+                self._db.execute(_BY_ID)
                 self._db.execute("DELETE FROM customers WHERE customer_id = ?", (customer_id,))
             if email_key:
                 self._db.execute("DELETE FROM customers WHERE email_key = ?", (email_key,))

@@ -10,10 +10,11 @@ could pass `max_request_bytes`, so a drain is one nearly full request (Rfmcube d
 record cap; `batch_size_rows` sets one only when given). The import is staged on disk: each
 record's encoded payload is appended to the batch's temporary file (`StagingFile`) as it
 arrives, and the request is streamed from that file. What stays in memory per customer is
-its offset, length and stream (9 bytes) and its key in a `KeyIndex` (about 9 bytes); orders
-are kept as small objects (offset, length, key). A later record of a key makes the earlier
-row dead: it stays in the file and is skipped when the request is streamed. The customer
-index is written at confirmation from the payloads read back from the file, 250 kB at a time. Neither the
+its offset, length, stub length and stream (13 bytes) and its key in a `KeyIndex` (about 9
+bytes); orders are kept as small objects (offset, length, key). A later record of a key makes
+the earlier row dead: it stays in the file and is skipped when the request is streamed. A
+customer's payload starts with its stub (`payloads.staged_customer`): the customer index is
+written at confirmation from those first bytes of each payload, read back from the file. Neither the
 source record nor the payload dict stays staged: a customer too large for any request is
 rejected when it arrives, and a later reject (a lone 416, a customer grown too large by its
 orders) is rebuilt from the encoded payload; a record shaped by stream maps also has the tap's
@@ -48,19 +49,18 @@ from api_target_kit.staging_file import StagingFile, StreamedBody, with_offset
 from target_rfmcube.customer_index import CustomerIndex
 from target_rfmcube.import_process import await_process, start_import
 from target_rfmcube.payloads import (
-    customer_payload,
     delete_body,
     email_key,
     order_payload,
     order_warnings,
+    staged_customer,
 )
 from target_rfmcube.request_cap import RequestCap
 
 #: What nesting orders adds to a customer at most: `,"orders":[` and `]`.
 _ORDERS_OVERHEAD = 12
-#: Bytes of confirmed customers' payloads decoded at a time for the customer index (about 2,000 customers:
-#: the decoded dicts are ~10 times their JSON).
-_INDEX_CHUNK_BYTES = 250_000
+#: Confirmed customers' stubs handed to the customer index at a time.
+_INDEX_CHUNK_ROWS = 2_000
 ORPHAN_WARNING = "customer unknown to Rfmcube: sent alone with /merge_order"
 
 #: A sink's `reject(record, reason)`.
@@ -98,6 +98,8 @@ class PendingCustomer:
     start: int
     length: int
     orders: list[PendingOrder] = field(default_factory=list)
+    #: Bytes of its stub at `start` (see `payloads.staged_customer`); 0 for a stub from the index.
+    head: int = 0
 
     def size(self) -> int:
         """Bytes of the customer object with its orders spliced in, as sent."""
@@ -122,20 +124,17 @@ class PendingCustomer:
         yield b"]}"
 
 
-def _row_runs(
-    units: Units, starts: array[int], lengths: array[int], *, most: int | None = None
-) -> Iterator[tuple[int, int] | int]:
+def _row_runs(units: Units, starts: array[int], lengths: array[int]) -> Iterator[tuple[int, int] | int]:
     """`units` in order: adjacent customer rows as file ranges, units with orders as they are.
 
     Customer rows that lie one after the other in the file (with the comma after each) come as
-    one `(start, length)` range, of at most about `most` bytes; a unit with orders (negative)
-    comes as it is.
+    one `(start, length)` range; a unit with orders (negative) comes as it is.
     """
     run_start = run_end = -1  # file range of the current run of adjacent customers (-1: none)
     for unit in units:
         if unit >= 0:
             start = starts[unit]
-            if run_end >= 0 and start == run_end + 1 and (most is None or run_end - run_start < most):
+            if run_end >= 0 and start == run_end + 1:
                 run_end = start + lengths[unit]
                 continue
             if run_end >= 0:
@@ -161,6 +160,7 @@ class _Batch:
         self.file = StagingFile()
         self.starts = array("I")  # customer row -> offset in `file` (see `with_offset`)
         self.lengths = array("I")  # customer row -> bytes of its payload
+        self.heads = array("I")  # customer row -> bytes of its stub, the payload's first (`staged_customer`)
         self.streams = bytearray()  # customer row -> its stream's number
         self.customers = KeyIndex(self.key_at)
         self.orders: dict[str, PendingOrder] = {}
@@ -293,15 +293,14 @@ class PendingImport:
 
     def _add_customer(self, source: StreamRecord) -> None:
         record = source.record
-        payload = customer_payload(record)
         if "orders" in record:
             self.kit.report.warn(source.stream, "customer field 'orders' ignored (send orders on their stream)")
-        encoded = dumps_bytes(payload)
+        encoded, head = staged_customer(record)
         if self._envelope + len(encoded) > self.options.max_request_bytes:
             oversized = OversizedItem(None, self._envelope + len(encoded), self.options.max_request_bytes)
             source.reject(record, oversized.reason)
             return
-        key = email_key(payload.get("email"))
+        key = email_key(record.get("email"))
         batch = self._batch
         before = self._bytes
         previous = batch.customers.pop(key)
@@ -318,6 +317,7 @@ class PendingImport:
         batch.starts = with_offset(batch.starts, start)
         batch.keep_source(start, record)
         batch.lengths.append(len(encoded))
+        batch.heads.append(head)
         batch.streams.append(self._stream_number(source.stream))
         self._bytes += len(encoded) + 1
         self._staged(source, before)
@@ -451,7 +451,9 @@ class PendingImport:
                 row = batch.customers.get(order.key)
                 if row is not None:
                     stream = self._stream_names[batch.streams[row]]
-                    unit = PendingCustomer(stream, order.key, batch.starts[row], batch.lengths[row])
+                    unit = PendingCustomer(
+                        stream, order.key, batch.starts[row], batch.lengths[row], head=batch.heads[row]
+                    )
                     nested_rows[row] = len(nested)
                 elif order.key in known:
                     encoded = dumps_bytes(known[order.key])
@@ -565,28 +567,19 @@ class PendingImport:
         self._confirm(batch, units, nested)
 
     def _confirm(self, batch: _Batch, units: Units, nested: list[PendingCustomer]) -> None:
-        """Count what Rfmcube confirmed (once per stream) and remember its customers in the customer index.
-
-        The customers' payloads are read back as they lie in the file (runs of adjacent rows as
-        one range) and decoded about `_INDEX_CHUNK_BYTES` at a time, one `orjson.loads` each.
-        """
+        """Count what Rfmcube confirmed (once per stream) and remember its customers in the customer index."""
         per_stream = [0] * len(self._stream_names)
         streams = batch.streams
+        sent: dict[str, int] = {}
         for unit in units:
             if unit >= 0:
                 per_stream[streams[unit]] += 1
-        sent: dict[str, int] = {}
-        spans: list[tuple[int, int]] = []
-        for item in _row_runs(units, batch.starts, batch.lengths, most=_INDEX_CHUNK_BYTES):
-            if isinstance(item, tuple):
-                spans.append(item)
                 continue
-            customer = nested[-1 - item]
+            customer = nested[-1 - unit]
             for order in customer.orders:
                 sent[order.stream] = sent.get(order.stream, 0) + 1
             if customer.stream is not None:
                 sent[customer.stream] = sent.get(customer.stream, 0) + 1
-                spans.append((customer.start, customer.length))
         for number, count in enumerate(per_stream):
             if count:
                 name = self._stream_names[number]
@@ -594,23 +587,31 @@ class PendingImport:
         for stream_name, count in sent.items():
             self.kit.report.sent(stream_name, count)
         if not self.kit.dry_run:
-            self._remember(batch.file, spans)
+            self.index.remember(self._stubs(batch, units, nested))
 
-    def _remember(self, file: StagingFile, spans: list[tuple[int, int]]) -> None:
-        """Write the customers of `spans` (comma-separated payloads in `file`) to the customer index."""
+    def _stubs(self, batch: _Batch, units: Units, nested: list[PendingCustomer]) -> Iterator[list[bytes]]:
+        """The stubs of the customers `units` sent, `_INDEX_CHUNK_ROWS` at a time, read back from the file.
 
-        def chunks() -> Iterator[list[Any]]:
-            chunk: list[tuple[int, int]] = []
-            size = 0
-            for number, span in enumerate(spans):
-                chunk.append(span)
-                size += span[1]
-                if size >= _INDEX_CHUNK_BYTES or number == len(spans) - 1:
-                    yield orjson.loads(b"[" + b",".join(b"".join(file.ranges([each])) for each in chunk) + b"]")
-                    chunk, size = [], 0
-
-        if spans:
-            self.index.remember(chunks())
+        A stub is the first bytes of its customer's payload (`payloads.staged_customer`), without
+        its `}`; nothing else of the payload is read or decoded. Stubs that came from the index
+        (orders nested under a customer loaded earlier) are not remembered again.
+        """
+        reader = batch.file.reader()  # the units are in file order
+        starts, heads = batch.starts, batch.heads
+        chunk: list[bytes] = []
+        for unit in units:
+            if unit >= 0:
+                chunk.append(reader.read(starts[unit], heads[unit]))
+            else:
+                customer = nested[-1 - unit]
+                if customer.stream is None:
+                    continue
+                chunk.append(reader.read(customer.start, customer.head))
+            if len(chunk) >= _INDEX_CHUNK_ROWS:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
 
     def _reject(self, item: PendingCustomer | PendingOrder, reason: str, batch: _Batch) -> None:
         """Reject a staged record: as the tap sent it when stream maps shaped it, else rebuilt from its payload."""

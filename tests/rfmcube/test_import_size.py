@@ -21,7 +21,7 @@ from api_target_kit.delivery_kit import DeliveryKit
 from api_target_kit.errors import VendorError
 from api_target_kit.polling import PollSchedule
 from target_rfmcube.customer_index import CustomerIndex
-from target_rfmcube.payloads import customer_payload, order_payload
+from target_rfmcube.payloads import customer_payload, order_payload, staged_customer
 from target_rfmcube.pending_import import ImportOptions, PendingImport, StreamRecord
 from target_rfmcube.target import TargetRfmcube
 
@@ -143,7 +143,8 @@ def test_imports_are_cut_by_bytes_at_least_95_percent_full() -> None:
 def test_mixed_staging_stays_within_one_request_per_drain_and_accounts_for_every_record() -> None:
     limit = 20_000
     pending = _Import(limit=limit)
-    pending.index.remember([[{"email": f"c{n}@example.it", "id": f"C{n}"} for n in range(100, 140)]])
+    known = [staged_customer({"email": f"c{n}@example.it", "id": f"C{n}"}) for n in range(100, 140)]
+    pending.index.remember([[encoded[:head] for encoded, head in known]])
     rng = random.Random(11)
     steps: list[tuple[str, dict[str, Any]]] = [("customers", _customer(0, notes="x" * 300))]
     for _ in range(3000):

@@ -1,0 +1,91 @@
+"""The customer index: stubs read from the staged payloads' first bytes, and the id index only while deleting by id."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from target_rfmcube.customer_index import CustomerIndex
+from target_rfmcube.payloads import STUB_FIELDS, customer_payload, staged_customer
+
+CUSTOMERS: list[dict[str, Any]] = [
+    {"city": "Roma", "email": " Anna@Example.IT ", "id": 7, "createdAt": "2024-01-02T03:04:05+01:00", "x": None},
+    {"lastname": "Bell", "updatedAt": "2025-02-03T00:00:00Z", "email": "b@example.it", "id": None, "note": 'a,"}b'},
+    {"email": "ünïcode@exämple.it", "id": "C3", "tags": ["a", "b"], "nested": {"email": "not@this.one"}},
+    {"firstname": "No stub fields"},
+    {"id": "C5"},
+    {
+        "_sdc_extracted_at": "2025-01-01T00:00:00Z",
+        "city": "Milano",
+        "email": "Full@Example.it",
+        "id": 42,
+        "customerId": 9,
+        "createdAt": "2024-01-02T03:04:05+01:00",
+        "updatedAt": "2024-05-06T07:08:09Z",
+        "orders": [{"id": "O1"}],
+        "note": None,
+    },
+    {"updatedAt": "2024-05-06T07:08:09Z", "createdAt": "2024-01-02T03:04:05Z", "id": "C7", "email": "seven@example.it"},
+]
+
+
+@pytest.mark.parametrize("record", CUSTOMERS)
+def test_the_stub_is_the_first_bytes_of_the_staged_payload(record: dict[str, Any]) -> None:
+    payload = customer_payload(record)
+    encoded, head = staged_customer(record)
+    assert json.loads(encoded) == payload  # every field, same values: only the order of keys changed
+    stub = {name: payload[name] for name in STUB_FIELDS if payload.get(name) is not None}
+    assert json.loads(encoded[:head] + b"}") == stub
+    assert list(json.loads(encoded))[: len(stub)] == list(stub)
+
+
+def _heads(*records: dict[str, Any]) -> list[bytes]:
+    staged = [staged_customer(record) for record in records]
+    return [encoded[:head] for encoded, head in staged]
+
+
+def _indexes(path: Path) -> set[str]:
+    with sqlite3.connect(path) as db:
+        return {
+            name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")
+        }
+
+
+def test_confirmed_stubs_are_found_by_email_key(tmp_path: Path) -> None:
+    index = CustomerIndex(str(tmp_path / "customers.sqlite"))
+    index.remember([_heads(CUSTOMERS[0]), _heads(CUSTOMERS[1], CUSTOMERS[2])])
+    found = index.lookup(["anna@example.it", "b@example.it", "ünïcode@exämple.it", "nobody@example.it"])
+    assert found == {
+        "anna@example.it": {"email": " Anna@Example.IT ", "id": "7", "createdAt": "2024-01-02T02:04:05Z"},
+        "b@example.it": {"email": "b@example.it", "updatedAt": "2025-02-03T00:00:00Z"},
+        "ünïcode@exämple.it": {"email": "ünïcode@exämple.it", "id": "C3"},
+    }
+    index.remember([_heads({**CUSTOMERS[1], "id": "C2"})])  # a later confirmation replaces the stub
+    assert index.lookup(["b@example.it"])["b@example.it"]["id"] == "C2"
+    index.close()
+
+
+def test_the_id_index_is_built_by_a_delete_by_id_and_dropped_at_the_next_opening(tmp_path: Path) -> None:
+    path = tmp_path / "customers.sqlite"
+    index = CustomerIndex(str(path))
+    index.remember([_heads(CUSTOMERS[0], CUSTOMERS[2])])
+    assert "customers_by_id" not in _indexes(path)  # loading customers keeps no id index up to date
+    index.forget(email_key="anna@example.it")
+    assert "customers_by_id" not in _indexes(path)
+    index.forget(customer_id="C3")
+    assert "customers_by_id" in _indexes(path)
+    assert index.lookup(["anna@example.it", "ünïcode@exämple.it"]) == {}
+    index.remember([_heads(CUSTOMERS[0])])  # kept up to date for the rest of this run
+    index.forget(customer_id="7")
+    assert index.lookup(["anna@example.it"]) == {}
+    index.close()
+    reopened = CustomerIndex(str(path))
+    assert "customers_by_id" not in _indexes(path)
+    reopened.remember([_heads(CUSTOMERS[0])])
+    reopened.forget(customer_id="7")  # found by a full build again
+    assert reopened.lookup(["anna@example.it"]) == {}
+    reopened.close()
