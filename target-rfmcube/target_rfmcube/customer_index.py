@@ -19,13 +19,13 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
-import orjson
-
 from api_target_kit.sqlite_file import open_sqlite
 from target_rfmcube.payloads import email_key
 
 _BATCH = 500
-_BY_ID = "CREATE INDEX IF NOT EXISTS customers_by_id ON customers (customer_id)"
+#: A customer's id is read from its stub (files written before this kept it in a column too).
+_ID = "json_extract(stub, '$.id')"
+_BY_ID = f"CREATE INDEX IF NOT EXISTS customers_by_id ON customers ({_ID})"
 _DROP_BY_ID = "DROP INDEX IF EXISTS customers_by_id"
 
 
@@ -37,9 +37,10 @@ class CustomerIndex:
         self._lock = threading.Lock()
         self._db = open_sqlite(
             path,
-            "CREATE TABLE IF NOT EXISTS customers (email_key TEXT PRIMARY KEY, customer_id TEXT, stub TEXT NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS customers (email_key TEXT PRIMARY KEY, stub TEXT NOT NULL)",
             _DROP_BY_ID,
         )
+        self._db.create_function("email_key", 1, email_key, deterministic=True)
 
     def lookup(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
         """Stubs of those `keys` that are in the index."""
@@ -56,30 +57,20 @@ class CustomerIndex:
     def remember(self, chunks: Iterable[list[bytes]]) -> None:
         """Record confirmed customers, given as chunks of their stubs (`payloads.staged_customer`: without the `}`).
 
-        The chunks are gathered in a temporary table (on disk, like SQLite's sorter: memory stays
+        The stubs are gathered in a temporary table (on disk, like SQLite's sorter: memory stays
         bounded), then written in key order in one statement, so that each page of the index is
-        visited once per call rather than once per chunk.
+        visited once per call rather than once per chunk. SQLite reads each stub's e-mail
+        (`json_extract`); the key is `payloads.email_key` of it.
         """
         with self._lock:
-            self._db.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS confirmed (email_key TEXT, customer_id TEXT, stub TEXT NOT NULL)"
-            )
+            self._db.execute("CREATE TEMP TABLE IF NOT EXISTS confirmed (stub TEXT NOT NULL)")
             for heads in chunks:
-                customers = orjson.loads(b"[" + b"},".join(heads) + b"}]")
                 self._db.executemany(
-                    "INSERT INTO temp.confirmed (email_key, customer_id, stub) VALUES (?, ?, ?)",
-                    [
-                        (
-                            email_key(customer.get("email")),
-                            None if (customer_id := customer.get("id")) is None else str(customer_id),
-                            head.decode() + "}",
-                        )
-                        for customer, head in zip(customers, heads, strict=True)
-                    ],
+                    "INSERT INTO temp.confirmed (stub) VALUES (?)", [(head.decode() + "}",) for head in heads]
                 )
             self._db.execute(
-                "INSERT OR REPLACE INTO customers (email_key, customer_id, stub) "
-                "SELECT email_key, customer_id, stub FROM temp.confirmed ORDER BY email_key"
+                "INSERT OR REPLACE INTO customers (email_key, stub) "
+                "SELECT email_key(json_extract(stub, '$.email')), stub FROM temp.confirmed ORDER BY 1"
             )
             self._db.execute("DELETE FROM temp.confirmed")
             self._db.commit()
@@ -89,7 +80,7 @@ class CustomerIndex:
         with self._lock:
             if customer_id is not None:
                 self._db.execute(_BY_ID)
-                self._db.execute("DELETE FROM customers WHERE customer_id = ?", (customer_id,))
+                self._db.execute(f"DELETE FROM customers WHERE {_ID} = ?", (customer_id,))
             if email_key:
                 self._db.execute("DELETE FROM customers WHERE email_key = ?", (email_key,))
             self._db.commit()

@@ -67,7 +67,7 @@ ORPHAN_WARNING = "customer unknown to Rfmcube: sent alone with /merge_order"
 Rejecter = Callable[[dict[str, Any], str], None]
 
 
-@dataclass
+@dataclass(slots=True)
 class StreamRecord:
     """A record as received, with the stream it came from (handed to staging, not kept)."""
 
@@ -296,8 +296,9 @@ class PendingImport:
         if "orders" in record:
             self.kit.report.warn(source.stream, "customer field 'orders' ignored (send orders on their stream)")
         encoded, head = staged_customer(record)
-        if self._envelope + len(encoded) > self.options.max_request_bytes:
-            oversized = OversizedItem(None, self._envelope + len(encoded), self.options.max_request_bytes)
+        size = len(encoded)
+        if self._envelope + size > self.options.max_request_bytes:
+            oversized = OversizedItem(None, self._envelope + size, self.options.max_request_bytes)
             source.reject(record, oversized.reason)
             return
         key = email_key(record.get("email"))
@@ -315,11 +316,13 @@ class PendingImport:
         batch.customers.put(key, len(batch.starts))
         start = batch.add(encoded)
         batch.starts = with_offset(batch.starts, start)
-        batch.keep_source(start, record)
-        batch.lengths.append(len(encoded))
+        if isinstance(record, SourcedRecord):
+            batch.keep_source(start, record)
+        batch.lengths.append(size)
         batch.heads.append(head)
-        batch.streams.append(self._stream_number(source.stream))
-        self._bytes += len(encoded) + 1
+        number = self._stream_numbers.get(source.stream)
+        batch.streams.append(self._stream_number(source.stream) if number is None else number)
+        self._bytes += size + 1
         self._staged(source, before)
 
     def _add_order(self, source: StreamRecord) -> None:

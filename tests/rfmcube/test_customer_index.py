@@ -89,3 +89,21 @@ def test_the_id_index_is_built_by_a_delete_by_id_and_dropped_at_the_next_opening
     reopened.forget(customer_id="7")  # found by a full build again
     assert reopened.lookup(["anna@example.it"]) == {}
     reopened.close()
+
+
+def test_a_file_written_by_the_earlier_layout_is_read_and_written(tmp_path: Path) -> None:
+    path = tmp_path / "customers.sqlite"
+    with sqlite3.connect(path) as db:  # the layout before: a customer_id column, always indexed
+        db.execute("CREATE TABLE customers (email_key TEXT PRIMARY KEY, customer_id TEXT, stub TEXT NOT NULL)")
+        db.execute("CREATE INDEX customers_by_id ON customers (customer_id)")
+        db.execute(
+            "INSERT INTO customers VALUES ('old@example.it', 'C9', ?)", ('{"email":"Old@Example.it","id":"C9"}',)
+        )
+    index = CustomerIndex(str(path))
+    assert "customers_by_id" not in _indexes(path)
+    index.remember([_heads(CUSTOMERS[2])])
+    assert set(index.lookup(["old@example.it", "ünïcode@exämple.it"])) == {"old@example.it", "ünïcode@exämple.it"}
+    index.forget(customer_id="C9")
+    index.forget(customer_id="C3")
+    assert index.lookup(["old@example.it", "ünïcode@exämple.it"]) == {}
+    index.close()
