@@ -60,7 +60,8 @@ class CustomerIndex:
         The stubs are gathered in a temporary table (on disk, like SQLite's sorter: memory stays
         bounded), then written in key order in one statement, so that each page of the index is
         visited once per call rather than once per chunk. SQLite reads each stub's e-mail
-        (`json_extract`); the key is `payloads.email_key` of it.
+        (`json_extract`); the key is `payloads.email_key` of it. A customer already in the index
+        has its stub updated in place (an upsert: no delete and insert of the row).
         """
         with self._lock:
             self._db.execute("CREATE TEMP TABLE IF NOT EXISTS confirmed (stub TEXT NOT NULL)")
@@ -69,8 +70,9 @@ class CustomerIndex:
                     "INSERT INTO temp.confirmed (stub) VALUES (?)", [(head.decode() + "}",) for head in heads]
                 )
             self._db.execute(
-                "INSERT OR REPLACE INTO customers (email_key, stub) "
-                "SELECT email_key(json_extract(stub, '$.email')), stub FROM temp.confirmed ORDER BY 1"
+                "INSERT INTO customers (email_key, stub) "
+                "SELECT email_key(json_extract(stub, '$.email')), stub FROM temp.confirmed WHERE true ORDER BY 1 "
+                "ON CONFLICT (email_key) DO UPDATE SET stub = excluded.stub"
             )
             self._db.execute("DELETE FROM temp.confirmed")
             self._db.commit()
