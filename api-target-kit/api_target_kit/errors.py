@@ -58,3 +58,7 @@ class UnknownStreamError(DeliveryError):
 
 class TooManyRejectsError(DeliveryError):
     """More records were rejected than `max_rejected_records` allows."""
+
+
+class RejectsFileError(DeliveryError):
+    """The rejects file could not be written (a full disk, no permission): no STATE may pass the record."""

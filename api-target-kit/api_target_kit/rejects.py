@@ -18,7 +18,7 @@ import threading
 from pathlib import Path
 from typing import Any, TextIO
 
-from api_target_kit.errors import ConfigurationError
+from api_target_kit.errors import ConfigurationError, RejectsFileError
 from api_target_kit.json_payload import dumps_text
 from api_target_kit.secrets import SecretRedactor
 
@@ -50,27 +50,43 @@ class RejectsWriter:
         reason = self._redact(reason)
         line = {"type": "RECORD", "stream": stream, "record": {**record, REJECT_REASON: reason}}
         with self._lock:
-            handle = self._open()
-            if stream not in self._schemas_written:
-                handle.write(dumps_text(self._schema_message(stream, schema, key_properties)) + "\n")
-                self._schemas_written.add(stream)
-            handle.write(dumps_text(line) + "\n")
-            handle.flush()
+            try:
+                handle = self._open()
+                if stream not in self._schemas_written:
+                    handle.write(dumps_text(self._schema_message(stream, schema, key_properties)) + "\n")
+                    self._schemas_written.add(stream)
+                handle.write(dumps_text(line) + "\n")
+                handle.flush()
+            except OSError as exc:
+                raise self._cannot_write(exc, f"a rejected record of stream {stream!r} could not be set aside") from exc
             self.count += 1
 
     def sync(self) -> None:
         """Make what was written durable (called before a batch is confirmed)."""
         with self._lock:
             if self._file is not None:
-                self._file.flush()
-                os.fsync(self._file.fileno())
+                try:
+                    self._file.flush()
+                    os.fsync(self._file.fileno())
+                except OSError as exc:
+                    raise self._cannot_write(exc, "the rejected records could not be made durable") from exc
 
     def close(self) -> None:
         """Flush and close."""
         with self._lock:
             if self._file is not None:
-                self._file.close()
+                try:
+                    self._file.close()
+                except OSError:
+                    pass  # a write to it failed already, and said so (`RejectsFileError`)
                 self._file = None
+
+    def _cannot_write(self, exc: OSError, what: str) -> RejectsFileError:
+        return RejectsFileError(
+            f"cannot write the rejects file {str(self.path)!r} ({exc.strerror or exc}): {what}, so the run "
+            "stops before any STATE passes it. Free the space or fix rejects_path, then rerun: the run "
+            "resumes from its last STATE."
+        )
 
     def _open(self) -> TextIO:
         if self._file is None:
