@@ -13,8 +13,8 @@ built on pyrate-limiter (a library made for this):
   budget to this process.
 
 The bucket is keyed by the vendor and a hash of the API key (never the key itself) and holds
-two rates: at most `limit` calls in any minute, 2% under the vendor's limit (what keeps the
-processes together under it), and turns: at most one call per `turn_ms` (so processes take turns
+two rates: at most as many calls in any minute as the pace puts there, one under the vendor's
+limit at least (what keeps the processes together under it), and turns: at most one call per `turn_ms` (so processes take turns
 evenly instead of bursting). A turn is a little shorter than the process's own pace
 (`rate_limit.RateLimiter`, 2% under the limit): pyrate-limiter dates a call it delayed at the
 end of its wait, not when its turn came, so a turn as long as the pace (or longer) would make
@@ -59,9 +59,16 @@ def turn_ms(max_requests_per_minute: float) -> int:
 
 
 def quota_rates(max_requests_per_minute: float) -> list[Rate]:
-    """Turns (even turns between processes) and the per-minute total, 2% under the limit."""
-    per_minute = max_requests_per_minute * (1.0 - HEADROOM)
-    return [Rate(1, turn_ms(max_requests_per_minute)), Rate(max(1, math.floor(per_minute)), Duration.MINUTE)]
+    """Turns (even turns between processes) and the per-minute total, under the limit.
+
+    The total is what the pace (2% under the limit) puts in a minute at most: 58.8 calls a minute,
+    evenly spaced, put 59 in some 60-second windows, so the cap is 59 at 60/min (at 58, the
+    59th call of every such window waited 1.8 s, and a lone process ran at 58/min, 96.7% of the
+    limit). Never the vendor's whole limit: at least one call under it.
+    """
+    paced = math.ceil(max_requests_per_minute * (1.0 - HEADROOM) - 1e-9)  # 1e-9: float error, not a call
+    in_a_minute = max(1, min(paced, math.ceil(max_requests_per_minute) - 1))
+    return [Rate(1, turn_ms(max_requests_per_minute)), Rate(in_a_minute, Duration.MINUTE)]
 
 
 class AccountQuota:

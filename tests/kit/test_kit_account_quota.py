@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 import multiprocessing
 import threading
 import time
@@ -38,6 +39,19 @@ def test_rates_space_calls_evenly_and_cap_the_minute_under_the_limit() -> None:
     per_call, per_minute = quota_rates(100)
     assert (per_call.limit, per_call.interval) == (1, 611)  # turns: under this process's pace (612.2 ms)
     assert (per_minute.limit, per_minute.interval) == (98, 60_000)
+
+
+@pytest.mark.parametrize(
+    ("limit", "in_a_minute"), [(60, 59), (100, 98), (300, 294), (1000, 980), (30, 29), (2, 1), (1, 1)]
+)
+def test_the_minute_cap_admits_what_the_pace_puts_in_a_minute_and_stays_under_the_limit(
+    limit: int, in_a_minute: int
+) -> None:
+    """At 60/min the pace (58.8 a minute) puts 59 calls in some 60 s windows: a cap of 58 held every 59th back."""
+    assert quota_rates(limit)[1].limit == in_a_minute
+    interval = RateLimiter(limit).interval
+    calls_in_a_window = math.floor(60 / interval - 1e-9) + 1  # calls at 0, interval, ... within 60 s
+    assert min(calls_in_a_window, limit - 1) <= in_a_minute < limit or limit == 1
 
 
 @pytest.mark.parametrize("limit", [60, 100, 300, 600, 1000, 1200, 3000])
