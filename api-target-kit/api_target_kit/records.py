@@ -40,6 +40,13 @@ def is_vendor_field(name: str) -> bool:
     return name[:1] != "_" or (not name.startswith("_sdc_") and name != REJECT_REASON)
 
 
+def email_key(email: object) -> str:
+    """How the vendors match e-mails: trimmed and lower-cased (None and empty text: "")."""
+    if type(email) is str:  # nearly always (validated records): no `str()` copy
+        return email.strip().lower()
+    return str(email or "").strip().lower()
+
+
 class TapRecord(dict[str, Any]):
     """A record as the tap sent it, with the tap's stream name (`stream`): what a reject writes.
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
 from api_target_kit.concurrency import for_each_concurrently
-from api_target_kit.records import SourcedRecord, is_delete, vendor_fields
+from api_target_kit.records import SourcedRecord, email_key, is_delete, vendor_fields
 from api_target_kit.sent_ledger import payload_digest
 from api_target_kit.sink import REJECTED, SUPERSEDED
 from api_target_kit.unchanged import SKIPPED as UNCHANGED_SKIPPED
@@ -206,10 +206,7 @@ class ContactsSink(CatalogSink):
 
     def key_of(self, record: dict[str, Any]) -> Any:
         """E-mails compare case-insensitively."""
-        email = record.get("_email")
-        if type(email) is str:  # nearly always (validated upserts): no `str()` copy
-            return email.strip().lower()
-        return str(email or "").strip().lower()
+        return email_key(record.get("_email"))
 
     def key_text(self, record: dict[str, Any]) -> str:
         """The e-mail as text, trimmed."""

@@ -10,6 +10,7 @@ from urllib.parse import quote
 from api_target_kit.bulk_isolation import send_isolating_refusals
 from api_target_kit.concurrency import for_each_concurrently
 from api_target_kit.errors import VendorError
+from api_target_kit.records import email_key
 from target_ecomail.base_sink import EcomailSink
 from target_ecomail.entities import SUBSCRIBER_RULES, SUBSCRIBERS
 from target_ecomail.payloads import subscriber_data, unsent_subscriber_fields
@@ -30,7 +31,7 @@ class SubscribersSink(EcomailSink):
 
     def key_of(self, record: dict[str, Any]) -> Any:
         """Ecomail matches e-mails case-insensitively."""
-        return str(record.get("email") or "").strip().lower()
+        return email_key(record.get("email"))
 
     def deliver(self, context: dict[str, Any]) -> None:
         """Upserts per list in bulk (or one by one), then deletes."""

@@ -19,8 +19,8 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
+from api_target_kit.records import email_key
 from api_target_kit.sqlite_file import open_sqlite
-from target_rfmcube.payloads import email_key
 
 _BATCH = 500
 #: A customer's id is read from its stub (files written before this kept it in a column too).
@@ -60,7 +60,7 @@ class CustomerIndex:
         The stubs are gathered in a temporary table (on disk, like SQLite's sorter: memory stays
         bounded), then written in key order in one statement, so that each page of the index is
         visited once per call rather than once per chunk. SQLite reads each stub's e-mail
-        (`json_extract`); the key is `payloads.email_key` of it. A customer already in the index
+        (`json_extract`); the key is `records.email_key` of it. A customer already in the index
         has its stub updated in place (an upsert: no delete and insert of the row).
         """
         with self._lock:

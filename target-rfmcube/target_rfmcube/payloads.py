@@ -122,10 +122,3 @@ def delete_body(record: dict[str, Any]) -> dict[str, Any]:
     if record.get("email"):
         body["email"] = record["email"]
     return body
-
-
-def email_key(email: object) -> str:
-    """How customers are matched to orders: the email, trimmed and lower-cased."""
-    if type(email) is str:  # nearly always: no copy by `str()` (asked twice for each customer)
-        return email.strip().lower()
-    return str(email or "").strip().lower()

@@ -45,13 +45,12 @@ from api_target_kit.errors import VendorError
 from api_target_kit.json_payload import dumps_bytes
 from api_target_kit.key_index import KeyIndex
 from api_target_kit.polling import PollSchedule
-from api_target_kit.records import SourcedRecord, TapRecord
+from api_target_kit.records import SourcedRecord, TapRecord, email_key
 from api_target_kit.staging_file import StagingFile, StreamedBody, with_offset
 from target_rfmcube.customer_index import CustomerIndex
 from target_rfmcube.import_process import await_process, start_import
 from target_rfmcube.payloads import (
     delete_body,
-    email_key,
     order_payload,
     order_warnings,
     staged_customer,

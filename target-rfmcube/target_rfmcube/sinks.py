@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from api_target_kit.records import is_delete
+from api_target_kit.records import email_key, is_delete
 from api_target_kit.sink import REJECTED, EntitySink
 from target_rfmcube.entities import CUSTOMER_RULES, CUSTOMERS, ORDER_RULES, ORDERS
-from target_rfmcube.payloads import email_key
 from target_rfmcube.pending_import import PendingImport, StreamRecord
 
 if TYPE_CHECKING:

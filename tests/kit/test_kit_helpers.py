@@ -14,7 +14,7 @@ from api_target_kit.dry_run import DryRunRecorder
 from api_target_kit.errors import ConfigurationError
 from api_target_kit.json_payload import dumps_bytes, dumps_text
 from api_target_kit.polling import PollSchedule
-from api_target_kit.records import as_source_record, is_delete, vendor_fields
+from api_target_kit.records import as_source_record, email_key, is_delete, vendor_fields
 from api_target_kit.secrets import REDACTED, SecretRedactor
 from api_target_kit.settings import common_settings, properties_schema
 from api_target_kit.url_safety import check_api_url, is_loopback_host
@@ -323,3 +323,18 @@ def test_common_settings_schema() -> None:
     assert props["unknown_streams"]["enum"] == ["fail", "ignore"]
     assert props["rejects_path"]["default"] == "target-x-rejects.singer"
     assert props["dry_run_path"]["default"] == "target-x-dry-run.jsonl"
+
+
+@pytest.mark.parametrize(
+    ("email", "key"),
+    [
+        (" Anna@Example.IT ", "anna@example.it"),
+        ("ÜNÏ@EXÄMPLE.IT", "ünï@exämple.it"),
+        (None, ""),
+        ("", ""),
+        (0, ""),
+        (12, "12"),
+    ],
+)
+def test_email_key_is_the_email_trimmed_and_lower_cased(email: object, key: str) -> None:
+    assert email_key(email) == key
