@@ -316,12 +316,10 @@ class PendingImport:
         batch.customers.put(key, len(batch.starts))
         start = batch.add(encoded)
         batch.starts = with_offset(batch.starts, start)
-        if isinstance(record, SourcedRecord):
-            batch.keep_source(start, record)
+        batch.keep_source(start, record)
         batch.lengths.append(size)
         batch.heads.append(head)
-        number = self._stream_numbers.get(source.stream)
-        batch.streams.append(self._stream_number(source.stream) if number is None else number)
+        batch.streams.append(self._stream_number(source.stream))
         self._bytes += size + 1
         self._staged(source, before)
 
