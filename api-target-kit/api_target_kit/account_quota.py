@@ -14,8 +14,8 @@ built on pyrate-limiter (a library made for this):
 
 The bucket is keyed by the vendor and a hash of the API key (never the key itself) and holds
 two rates: at most as many calls in any minute as the pace puts there, one under the vendor's
-limit at least (what keeps the processes together under it), and turns: at most one call per `turn_ms` (so processes take turns
-evenly instead of bursting). A turn is a little shorter than the process's own pace
+limit at least (what keeps the processes together under it), and turns: at most one call per
+`turn_ms` (so processes take turns evenly instead of bursting). A turn is a little shorter than the process's own pace
 (`rate_limit.RateLimiter`, 2% under the limit): pyrate-limiter dates a call it delayed at the
 end of its wait, not when its turn came, so a turn as long as the pace (or longer) would make
 every call of a lone process wait for the one before it and each interval start that much later
