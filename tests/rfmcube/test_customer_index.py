@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from target_rfmcube.customer_index import CustomerIndex
+from api_target_kit.records import email_key
+from target_rfmcube.customer_index import CustomerIndex, stub_key
 from target_rfmcube.payloads import STUB_FIELDS, customer_payload, staged_customer
 
 CUSTOMERS: list[dict[str, Any]] = [
@@ -41,6 +42,28 @@ def test_the_stub_is_the_first_bytes_of_the_staged_payload(record: dict[str, Any
     stub = {name: payload[name] for name in STUB_FIELDS if payload.get(name) is not None}
     assert json.loads(encoded[:head] + b"}") == stub
     assert list(json.loads(encoded))[: len(stub)] == list(stub)
+
+
+EMAILS = [
+    " Anna@Example.IT ",
+    'a"b@x.it',
+    "back\\slash@x.it",
+    "tab\t@x.it",
+    "ünïcode@exämple.it",
+    "\u2028@x.it",
+    "",
+    42,
+]
+
+
+@pytest.mark.parametrize("email", [*EMAILS, None])
+def test_the_index_key_read_from_a_stub_is_the_email_key_of_its_email(email: Any) -> None:
+    record = {"id": "C1", "createdAt": "2024-01-02T03:04:05Z", "updatedAt": "2024-01-02T03:04:05Z", "x": '","'}
+    if email is not None:
+        record["email"] = email
+    encoded, head = staged_customer(record)
+    stub = (encoded[:head] + b"}").decode()
+    assert stub_key(stub) == email_key(email)
 
 
 def _heads(*records: dict[str, Any]) -> list[bytes]:
