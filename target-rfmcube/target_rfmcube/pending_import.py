@@ -173,6 +173,23 @@ class _Batch:
         """Append `encoded` and a comma to the file; return where it starts."""
         return self.file.append(encoded + b",")  # one append: the copy costs less than a second call
 
+    def add_customer(self, key: str, encoded: bytes, head: int, stream: int, record: dict[str, Any]) -> int | None:
+        """Stage a customer (`payloads.staged_customer`) as the live row of `key`; return the row it replaced.
+
+        `stream` is its stream's number; `record` is kept only when stream maps shaped it (`keep_source`).
+        """
+        row = len(self.starts)
+        previous = self.customers.pop(key)
+        self.customers.put(key, row)
+        start = self.file.append(encoded + b",")
+        self.starts = with_offset(self.starts, start)
+        self.lengths.append(len(encoded))
+        self.heads.append(head)
+        self.streams.append(stream)
+        if type(record) is not dict:  # a plain dict (nearly always) is not shaped by stream maps
+            self.keep_source(start, record)
+        return previous
+
     def keep_source(self, start: int, record: dict[str, Any]) -> None:
         """For a record shaped by stream maps (staged at `start`): stage the tap's record too."""
         if isinstance(record, SourcedRecord) and isinstance(record.source, TapRecord):
@@ -276,10 +293,10 @@ class PendingImport:
 
     # Filling (main thread) -----------------------------------------------------------
 
-    def add_customer(self, source: StreamRecord) -> None:
-        """Stage a customer upsert (a later one with the same email replaces it)."""
+    def add_customer(self, stream: str, record: dict[str, Any], reject: Rejecter) -> None:
+        """Stage a customer upsert of `stream` (a later one with the same email replaces it)."""
         with self._stage_lock:
-            self._add_customer(source)
+            self._add_customer(stream, record, reject)
 
     def add_order(self, source: StreamRecord) -> None:
         """Stage an order (a later one with the same id replaces it)."""
@@ -291,37 +308,28 @@ class PendingImport:
         with self._stage_lock:
             self._add_customer_delete(source)
 
-    def _add_customer(self, source: StreamRecord) -> None:
-        record = source.record
+    def _add_customer(self, stream: str, record: dict[str, Any], reject: Rejecter) -> None:
         if "orders" in record:
-            self.kit.report.warn(source.stream, "customer field 'orders' ignored (send orders on their stream)")
+            self.kit.report.warn(stream, "customer field 'orders' ignored (send orders on their stream)")
         encoded, head = staged_customer(record)
         size = len(encoded)
         if self._envelope + size > self.options.max_request_bytes:
-            oversized = OversizedItem(None, self._envelope + size, self.options.max_request_bytes)
-            source.reject(record, oversized.reason)
+            reject(record, OversizedItem(None, self._envelope + size, self.options.max_request_bytes).reason)
             return
         key = email_key(record.get("email"))
         batch = self._batch
-        before = self._bytes
-        previous = batch.customers.pop(key)
+        added, dropped = size + 1, 0
+        previous = batch.add_customer(key, encoded, head, self._stream_number(stream), record)
         if previous is not None:
             self.kit.report.skipped(
                 self._stream_names[batch.streams[previous]], "replaced by a later record with the same email"
             )
-            self._drop_customer(key, previous)
-        group = self._groups.get(key)
+            dropped = self._drop_customer(key, previous)
+        group = self._groups.get(key) if self._groups else None
         if group is not None:
-            self._bytes -= group.stub_bytes  # its staged orders nest under this customer, not under a stub
-        batch.customers.put(key, len(batch.starts))
-        start = batch.add(encoded)
-        batch.starts = with_offset(batch.starts, start)
-        batch.keep_source(start, record)
-        batch.lengths.append(size)
-        batch.heads.append(head)
-        batch.streams.append(self._stream_number(source.stream))
-        self._bytes += size + 1
-        self._staged(source, before)
+            added -= group.stub_bytes  # its staged orders nest under this customer, not under a stub
+        self._bytes += added
+        self._staged(stream, reject, added - dropped)
 
     def _add_order(self, source: StreamRecord) -> None:
         payload = order_payload(source.record)
@@ -346,7 +354,7 @@ class PendingImport:
             group = self._groups[key] = _OrderGroup(0, 0 if staged else self._stub_bytes(key))
             self._bytes += _ORDERS_OVERHEAD + group.stub_bytes
         group.orders += 1
-        self._staged(source, before)
+        self._staged(source.stream, source.reject, self._bytes - before)
 
     def _add_customer_delete(self, source: StreamRecord) -> None:
         key = email_key(source.record.get("email"))
@@ -379,13 +387,15 @@ class PendingImport:
         stub = self.index.lookup([key]).get(key)
         return 0 if stub is None else len(dumps_bytes(stub)) + 1
 
-    def _drop_customer(self, key: str, row: int) -> None:
-        """Account for a staged customer (`row`) replaced or deleted."""
-        self._bytes -= self._batch.lengths[row] + 1
+    def _drop_customer(self, key: str, row: int) -> int:
+        """Account for a staged customer (`row`) replaced or deleted; return the bytes it took from `_bytes`."""
+        dropped = self._batch.lengths[row] + 1
         self._batch.sources.pop(self._batch.starts[row], None)
         group = self._groups.get(key)
         if group is not None:
-            self._bytes += group.stub_bytes  # its staged orders need a stub again
+            dropped -= group.stub_bytes  # its staged orders need a stub again
+        self._bytes -= dropped
+        return dropped
 
     def _drop_order(self, order: PendingOrder) -> None:
         """Account for a staged order taken out of the batch."""
@@ -397,10 +407,10 @@ class PendingImport:
             del self._groups[order.key]
             self._bytes -= _ORDERS_OVERHEAD + (0 if order.key in self._batch.customers else group.stub_bytes)
 
-    def _staged(self, source: StreamRecord, before: int) -> None:
-        """After a record was staged: note its size and its sink's reject."""
-        self._largest = max(self._largest, self._bytes - before)
-        self._rejecters[source.stream] = source.reject
+    def _staged(self, stream: str, reject: Rejecter, added: int) -> None:
+        """After a record of `stream` added `added` bytes to `_bytes`: note its size and its sink's reject."""
+        self._largest = max(self._largest, added)
+        self._rejecters[stream] = reject
 
     @property
     def size(self) -> int:

@@ -36,9 +36,9 @@ class RfmcubeSink(EntitySink):
                 self.unchanged.deleted([self.record_key(record)])
             elif not self.unchanged.changed([record], self.record_key, self._skipped):
                 return
-        self.stage(StreamRecord(self.stream_name, record, self.reject))
+        self.stage(record)
 
-    def stage(self, source: StreamRecord) -> None:
+    def stage(self, record: dict[str, Any]) -> None:
         """Add one record to the shared import."""
         raise NotImplementedError
 
@@ -58,12 +58,12 @@ class CustomersSink(RfmcubeSink):
         """Rfmcube matches customers by e-mail, trimmed and lower-cased."""
         return email_key(record.get("email"))
 
-    def stage(self, source: StreamRecord) -> None:
+    def stage(self, record: dict[str, Any]) -> None:
         """Upsert or delete."""
-        if is_delete(source.record):
-            self.pending.add_customer_delete(source)
+        if is_delete(record):
+            self.pending.add_customer_delete(StreamRecord(self.stream_name, record, self.reject))
         else:
-            self.pending.add_customer(source)
+            self.pending.add_customer(self.stream_name, record, self.reject)
 
 
 class OrdersSink(RfmcubeSink):
@@ -73,12 +73,12 @@ class OrdersSink(RfmcubeSink):
     rules = ORDER_RULES
     entity_key = ("id",)
 
-    def stage(self, source: StreamRecord) -> None:
+    def stage(self, record: dict[str, Any]) -> None:
         """Upsert; a source delete is skipped (Rfmcube has no order delete)."""
-        if is_delete(source.record):
+        if is_delete(record):
             self.kit.report.skipped(self.stream_name, "order delete: Rfmcube has no order delete endpoint")
             self.logger.warning(
-                "Order %s was deleted at the source; Rfmcube has no order delete, skipped", source.record.get("id")
+                "Order %s was deleted at the source; Rfmcube has no order delete, skipped", record.get("id")
             )
             return
-        self.pending.add_order(source)
+        self.pending.add_order(StreamRecord(self.stream_name, record, self.reject))

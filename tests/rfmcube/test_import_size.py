@@ -326,7 +326,7 @@ class _Import:
         if "_sdc_deleted_at" in record:
             self.pending.add_customer_delete(source)
         elif stream == "customers":
-            self.pending.add_customer(source)
+            self.pending.add_customer(stream, record, reject)
         else:
             self.pending.add_order(source)
 
