@@ -89,7 +89,17 @@ def test_confirmed_stubs_are_found_by_email_key(tmp_path: Path) -> None:
     }
     index.remember([_heads({**CUSTOMERS[1], "id": "C2"})])  # a later confirmation replaces the stub
     assert index.lookup(["b@example.it"])["b@example.it"]["id"] == "C2"
+    # One key twice in a chunk: the later wins, though its stub sorts first ("B" < "b").
+    twice = [
+        {**CUSTOMERS[1], "id": "C2-0", "email": "b@example.it "},
+        {**CUSTOMERS[1], "id": "C2-1", "email": "B@example.it"},
+    ]
+    index.remember([_heads(CUSTOMERS[2], twice[0], CUSTOMERS[0], twice[1])])
+    assert index.lookup(["b@example.it"])["b@example.it"] == {"email": "B@example.it", "id": "C2-1", **DATES_OF_1}
     index.close()
+
+
+DATES_OF_1 = {"updatedAt": "2025-02-03T00:00:00Z"}
 
 
 def test_the_id_index_is_built_by_a_delete_by_id_and_dropped_at_the_next_opening(tmp_path: Path) -> None:
