@@ -24,13 +24,24 @@ def is_delete(record: dict[str, Any]) -> bool:
     return bool(record.get(DELETED_AT))
 
 
+#: Field names seen in records that have no field starting with `_` (at most `_PLAIN_NAMES_MAX`).
+_PLAIN_NAMES: set[str] = set()
+_PLAIN_NAMES_MAX = 4096
+
+
 def vendor_fields(record: dict[str, Any]) -> dict[str, Any]:
     """The record without Singer metadata (`_sdc_*`) and without `_reject_reason` (a new dict).
 
-    Most records have no field starting with `_`: that is checked in C (the keys joined with a
-    NUL before each, searched for NUL + `_`), and such a record is copied as it is.
+    Most records have no field starting with `_`, and a stream's records repeat the same
+    names: a record whose names were all seen in such records is copied as it is (a subset
+    test of its keys, in C). Else the check is done in C too (the keys joined with a NUL
+    before each, searched for NUL + `_`), and the names of a record that passes are remembered.
     """
+    if record.keys() <= _PLAIN_NAMES:
+        return dict(record)
     if "\0_" not in "\0" + "\0".join(record):
+        if len(_PLAIN_NAMES) < _PLAIN_NAMES_MAX:
+            _PLAIN_NAMES.update(record)
         return dict(record)
     return {k: v for k, v in record.items() if is_vendor_field(k)}
 

@@ -225,6 +225,16 @@ def test_vendor_fields_drop_metadata_and_reason() -> None:
     assert vendor_fields(record) == {"sku": "A", "sdc": 1}
 
 
+def test_vendor_fields_of_records_with_names_seen_before_still_drop_metadata() -> None:
+    plain = {"sku": "A", "sdc": 1, "name": "x"}
+    copied = vendor_fields(plain)
+    assert copied == plain and copied is not plain
+    assert vendor_fields({"sku": "B"}) == {"sku": "B"}  # its names were all seen: copied as it is
+    later = {"name": "y", "_sdc_deleted_at": "2025-01-01T00:00:00Z", "sku": "C", "_reject_reason": "r"}
+    assert vendor_fields(later) == {"name": "y", "sku": "C"}
+    assert vendor_fields({"sku": "D", "_other": 1}) == {"sku": "D", "_other": 1}  # only `_sdc_*` and the reason go
+
+
 def test_as_source_record() -> None:
     record = {
         "sku": "A",
