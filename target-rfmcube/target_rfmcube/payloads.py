@@ -5,7 +5,7 @@ from __future__ import annotations
 import decimal
 from typing import Any
 
-from api_target_kit.dates import utc_z_text
+from api_target_kit.dates import is_canonical_utc, utc_z_text
 from api_target_kit.json_payload import dumps_bytes
 from api_target_kit.records import vendor_fields
 
@@ -17,6 +17,8 @@ STUB_FIELDS = ("email", "id", "createdAt", "updatedAt")
 
 def _utc(value: Any) -> Any:
     """A date-time in canonical UTC `...Z` text (as it is when already so); other values unchanged."""
+    if type(value) is str and is_canonical_utc(value):  # most dates (see `EntitySink._parse_timestamps_in_record`)
+        return value
     text = utc_z_text(value)
     return value if text is None else text
 
