@@ -25,6 +25,7 @@ from urllib.parse import quote
 from api_target_kit.concurrency import for_each_concurrently
 from api_target_kit.errors import OutcomeUnknownError, VendorError
 from api_target_kit.late_arrival import wait_for_late_arrival
+from api_target_kit.records import email_key
 from api_target_kit.sent_ledger import PendingMark, payload_digest
 from target_connectif.base_sink import ConnectifSink
 from target_connectif.entities import CONTACTS, PRODUCTS, PURCHASE_RULES, PURCHASES
@@ -162,7 +163,7 @@ class PurchasesSink(ConnectifSink):
         """Remember the contact (E0101) or products (E0102) Connectif said it lacks."""
         code = error_code(exc)
         if code == CONTACT_MISSING:
-            ids = [str(body["contactEmail"]).strip().lower()]
+            ids = [email_key(body["contactEmail"])]
         elif code == PRODUCTS_MISSING:
             details: Any = exc.json()
             ids = (
@@ -182,7 +183,7 @@ class PurchasesSink(ConnectifSink):
         products were drained before the purchases (see `ApiTarget.must_hold`).
         """
         with self._missing_lock:
-            contact = str(body["contactEmail"]).strip().lower()
+            contact = email_key(body["contactEmail"])
             no_contact = contact in self._missing[CONTACT_MISSING]
             products = [str(p.get("productId")) for p in body.get("products") or [] if isinstance(p, dict)]
             no_products = [p for p in dict.fromkeys(products) if p in self._missing[PRODUCTS_MISSING]]
