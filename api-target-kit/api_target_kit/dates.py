@@ -12,6 +12,8 @@ _CANONICAL_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 #: a dict lookup (≈ 50 ns) instead of the regular expression (≈ 200 ns). Emptied when full.
 _CANONICAL_SEEN: dict[str, None] = {}
 _CANONICAL_SEEN_MAX = 4096
+#: "00" to "59": the hours, minutes and seconds of `utc_z_text`.
+_TWO_DIGITS = tuple(f"{number:02d}" for number in range(60))
 
 
 def is_canonical_utc(text: str) -> bool:
@@ -79,9 +81,9 @@ def utc_z_text(value: object) -> str | None:
     if parsed is None:
         return None
     utc = parsed.astimezone(dt.UTC)
-    if utc.microsecond:
-        utc = utc.replace(microsecond=0)  # whole seconds (`isoformat(timespec=...)` costs more than this)
-    return utc.isoformat()[:-6] + "Z"  # `+00:00` (6 characters) is what any datetime in UTC ends with
+    # Whole seconds (a fraction is dropped), written from the parts: ≈ 0.5 µs, where
+    # `replace(microsecond=0)` and `isoformat()` took 1.2 µs (1.7 with a fraction).
+    return f"{utc.date().isoformat()}T{_TWO_DIGITS[utc.hour]}:{_TWO_DIGITS[utc.minute]}:{_TWO_DIGITS[utc.second]}Z"
 
 
 def is_datetime_string(value: object) -> bool:

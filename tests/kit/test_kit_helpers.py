@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import json
+import random
 from pathlib import Path
 
 import pytest
@@ -138,6 +139,26 @@ def test_parse_datetime_objects() -> None:
 def test_parse_datetime_garbage(value: object) -> None:
     assert parse_datetime(value) is None
     assert not is_datetime_string(value)
+
+
+def test_to_utc_z_writes_what_isoformat_writes_for_any_datetime() -> None:
+    """Whole seconds in UTC, as `isoformat(timespec="seconds")` writes them, across the calendar and offsets."""
+    rng = random.Random(15)
+    start = dt.datetime(1, 1, 2, tzinfo=UTC)
+    span = (dt.datetime(9999, 12, 30, tzinfo=UTC) - start).total_seconds()
+    zones = [None, UTC] + [dt.timezone(dt.timedelta(minutes=rng.randint(-1439, 1439))) for _ in range(50)]
+    values = [dt.datetime(1, 1, 1, 23, 59, 59, tzinfo=dt.timezone(dt.timedelta(hours=-1)))]
+    values += [dt.datetime(9999, 12, 31, 0, 0, 0, 999999, tzinfo=dt.timezone(dt.timedelta(hours=1)))]
+    for _ in range(20_000):
+        moment = start + dt.timedelta(
+            seconds=rng.uniform(0, span), microseconds=rng.choice([0, rng.randint(1, 999_999)])
+        )
+        zone = rng.choice(zones)
+        values.append(moment.replace(tzinfo=None) if zone is None else moment.astimezone(zone))
+    for value in values:
+        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+        expected = aware.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+        assert to_utc_z(value) == expected, value
 
 
 def test_to_utc_z_naive_is_utc() -> None:
