@@ -24,6 +24,11 @@ from api_target_kit.records import email_key
 from api_target_kit.sqlite_file import open_sqlite
 
 _BATCH = 500
+#: One B-tree keyed by the e-mail key, holding the stub (no rowid table beside a key index):
+#: 16-18% smaller, and 0.05-0.2 µs a customer cheaper to write into a new file or one of
+#: 850,000 customers (bench/README). A file made before keeps its rowid table; both take the
+#: same statements.
+_CUSTOMERS = "CREATE TABLE IF NOT EXISTS customers (email_key TEXT PRIMARY KEY, stub TEXT NOT NULL) WITHOUT ROWID"
 #: A customer's id is read from its stub (files written before this kept it in a column too).
 _ID = "json_extract(stub, '$.id')"
 _BY_ID = f"CREATE INDEX IF NOT EXISTS customers_by_id ON customers ({_ID})"
@@ -41,7 +46,7 @@ class CustomerIndex:
         self._lock = threading.Lock()
         self._db = open_sqlite(
             path,
-            "CREATE TABLE IF NOT EXISTS customers (email_key TEXT PRIMARY KEY, stub TEXT NOT NULL)",
+            _CUSTOMERS,
             _DROP_BY_ID,
         )
 

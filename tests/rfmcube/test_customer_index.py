@@ -80,6 +80,9 @@ def _indexes(path: Path) -> set[str]:
 
 def test_confirmed_stubs_are_found_by_email_key(tmp_path: Path) -> None:
     index = CustomerIndex(str(tmp_path / "customers.sqlite"))
+    with sqlite3.connect(tmp_path / "customers.sqlite") as db:  # a new file: one B-tree, keyed by email_key
+        (table,) = db.execute("SELECT sql FROM sqlite_master WHERE name = 'customers'").fetchone()
+    assert table.endswith("WITHOUT ROWID")
     index.remember([_heads(CUSTOMERS[0]), _heads(CUSTOMERS[1], CUSTOMERS[2])])
     found = index.lookup(["anna@example.it", "b@example.it", "ünïcode@exämple.it", "nobody@example.it"])
     assert found == {
@@ -124,14 +127,27 @@ def test_the_id_index_is_built_by_a_delete_by_id_and_dropped_at_the_next_opening
     reopened.close()
 
 
-def test_a_file_written_by_the_earlier_layout_is_read_and_written(tmp_path: Path) -> None:
+EARLIER_LAYOUTS = {
+    "customer_id column, always indexed": (
+        "CREATE TABLE customers (email_key TEXT PRIMARY KEY, customer_id TEXT, stub TEXT NOT NULL)",
+        "CREATE INDEX customers_by_id ON customers (customer_id)",
+        "INSERT INTO customers VALUES ('old@example.it', 'C9', ?)",
+    ),
+    "rowid table": (
+        "CREATE TABLE customers (email_key TEXT PRIMARY KEY, stub TEXT NOT NULL)",
+        "INSERT INTO customers VALUES ('old@example.it', ?)",
+    ),
+}
+
+
+@pytest.mark.parametrize("layout", EARLIER_LAYOUTS)
+def test_a_file_written_by_an_earlier_layout_is_read_and_written(tmp_path: Path, layout: str) -> None:
     path = tmp_path / "customers.sqlite"
-    with sqlite3.connect(path) as db:  # the layout before: a customer_id column, always indexed
-        db.execute("CREATE TABLE customers (email_key TEXT PRIMARY KEY, customer_id TEXT, stub TEXT NOT NULL)")
-        db.execute("CREATE INDEX customers_by_id ON customers (customer_id)")
-        db.execute(
-            "INSERT INTO customers VALUES ('old@example.it', 'C9', ?)", ('{"email":"Old@Example.it","id":"C9"}',)
-        )
+    *create, insert = EARLIER_LAYOUTS[layout]
+    with sqlite3.connect(path) as db:
+        for statement in create:
+            db.execute(statement)
+        db.execute(insert, ('{"email":"Old@Example.it","id":"C9"}',))
     index = CustomerIndex(str(path))
     assert "customers_by_id" not in _indexes(path)
     index.remember([_heads(CUSTOMERS[2])])
